@@ -1,0 +1,81 @@
+# Get Online. A newcomer needs two commands: `make run` and `make test`. Every install step is here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+VENV_RASA := .venv-rasa
+PY        := $(VENV)/bin/python
+RASA_PY   := $(VENV_RASA)/bin/python
+SPACY_DIR := build/spacy/getonline_en
+PIP_FLAGS := --disable-pip-version-check --no-input
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help setup run test lint format nlu-report bench clean
+
+help:
+	@echo "make run        set everything up, then run the bot on http://127.0.0.1:8000/"
+	@echo "make test       set everything up, then run the whole test suite"
+	@echo "make setup      set up only (environments, trained model, database)"
+	@echo "make nlu-report evaluate the NLU on the held-out set into docs/nlu-report.md"
+	@echo "make bench      run the benchmarks under bench/"
+
+# --- environments -------------------------------------------------------------------------------
+$(VENV_RASA)/.installed: requirements/engine.in requirements/engine.lock
+	@echo "==> Engine environment ($(VENV_RASA), Python 3.10, Rasa 3.6.21): a few minutes the first time"
+	@py=$$(scripts/find-python 3.10) && { [ -x $(RASA_PY) ] || $$py -m venv $(VENV_RASA); }
+	$(RASA_PY) -m pip install $(PIP_FLAGS) -q pip==24.0
+	$(RASA_PY) -m pip install $(PIP_FLAGS) -q -r requirements/engine.in -c requirements/engine.lock
+	@touch $@
+
+$(VENV)/.installed: requirements/app.in requirements/app.lock
+	@echo "==> App environment ($(VENV), Python 3.11)"
+	@py=$$(scripts/find-python 3.11) && { [ -x $(PY) ] || $$py -m venv $(VENV); }
+	$(PY) -m pip install $(PIP_FLAGS) -q pip==24.0
+	$(PY) -m pip install $(PIP_FLAGS) -q -r requirements/app.in -c requirements/app.lock
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@echo "==> Test tools from npm (axe-core)"
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# --- the engine's spaCy pipeline, training data and model ---------------------------------------
+$(SPACY_DIR)/meta.json: $(VENV_RASA)/.installed nlu/spacy_pipeline.py nlu/normalise.csv nlu/needs.csv content/places/leeds.csv bot/geo/places.py
+	@echo "==> spaCy pipeline from spacy-lookups-data and the repo's data"
+	$(RASA_PY) -m nlu.spacy_pipeline $(SPACY_DIR)
+
+# `python -m bot train` generates data from content/, hashes what the model depends on, and trains
+# only when that hash has no model yet.
+.PHONY: model
+model: $(VENV)/.installed $(VENV_RASA)/.installed $(SPACY_DIR)/meta.json
+	$(PY) -m bot train
+
+.PHONY: database
+database: $(VENV)/.installed
+	$(PY) -m bot setup-db
+
+setup: model database
+
+# --- the two commands ---------------------------------------------------------------------------
+run: setup
+	$(PY) -m bot run
+
+test: setup node_modules/.installed lint
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+nlu-report: setup
+	$(RASA_PY) -m nlu.evaluate
+
+bench: setup
+	@for script in bench/*.py; do echo "==> $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf build models var/test-* .pytest_cache

@@ -1,0 +1,273 @@
+"""Every table of the app, as SQLAlchemy 2 typed models, in one module.
+
+Listings (organisations, venues, sessions, Digital Champions) all carry `active` and
+`last_verified`, because staff need to hide a closed venue without losing it and to see which
+entries are stale. `is_sample` marks the illustrative rows seeded on a fresh database, so they
+can be found and checked (or removed) before the bot goes live.
+
+The postcode tables hold Ordnance Survey Code-Point Open (and postcodes.io answers cached for
+new postcodes); they are reference data, reloaded by `python -m bot load-postcodes`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+    func,
+    true,
+)
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints, so that migrations can drop or alter them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Network(enum.Enum):
+    """The 100% Digital Leeds networks a session can belong to (or none: general help)."""
+
+    GENERAL = "general"
+    AUTISM_LEARNING_DISABILITIES = "autism_learning_disabilities"
+    OLDER_PEOPLE = "older_people"
+    SENSORY_IMPAIRMENTS = "sensory_impairments"
+    ARTS_CULTURE = "arts_culture"
+
+    @property
+    def label(self) -> str:
+        return _NETWORK_LABELS[self]
+
+
+_NETWORK_LABELS = {
+    Network.GENERAL: "General",
+    Network.AUTISM_LEARNING_DISABILITIES: "Autism and Learning Disabilities",
+    Network.OLDER_PEOPLE: "Older People",
+    Network.SENSORY_IMPAIRMENTS: "Sensory Impairments",
+    Network.ARTS_CULTURE: "Arts and Culture",
+}
+
+
+class Recurrence(enum.Enum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+    ONCE = "once"
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    """A VARCHAR with a CHECK constraint: portable, and adding a value needs no type migration."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=40,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class ListingMixin:
+    """Fields every listing shares: whether it is shown, when staff last checked it, sample or real."""
+
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    last_verified: Mapped[date | None] = mapped_column(Date)
+    is_sample: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Organisation(ListingMixin, Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    website: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+
+    venues: Mapped[list[Venue]] = relationship(back_populates="organisation")
+    champions: Mapped[list[DigitalChampion]] = relationship(back_populates="organisation")
+
+
+# Venue facilities a resident can ask for, in the order they are worth mentioning.
+ACCESSIBILITY_FEATURES = (
+    "step_free",
+    "accessible_toilet",
+    "hearing_loop",
+    "bsl",
+    "large_print",
+    "quiet_space",
+)
+DIGITAL_FEATURES = ("free_wifi", "public_computers", "device_lending", "sim_data_hub")
+FEATURES = ACCESSIBILITY_FEATURES + DIGITAL_FEATURES
+
+
+class Venue(ListingMixin, Base):
+    __tablename__ = "venues"
+    __table_args__ = (
+        UniqueConstraint("name", "postcode", name="uq_venues_name_postcode"),
+        # Bounding-box index used where no spatial index exists (see bot.venues.spatial).
+        Index("ix_venues_lat_lon", "latitude", "longitude"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(300))
+    opening_notes: Mapped[str | None] = mapped_column(Text)
+
+    step_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    accessible_toilet: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hearing_loop: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    bsl: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    large_print: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    quiet_space: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    free_wifi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    public_computers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    device_lending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sim_data_hub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="venues")
+    sessions: Mapped[list[HelpSession]] = relationship(
+        back_populates="venue", cascade="all, delete-orphan", passive_deletes=True
+    )
+    language_rows: Mapped[list[VenueLanguage]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="VenueLanguage.language"
+    )
+    languages: AssociationProxy[list[str]] = association_proxy(
+        "language_rows", "language", creator=lambda language: VenueLanguage(language=language)
+    )
+
+
+class VenueLanguage(Base):
+    """One row per language spoken at a venue, so "Urdu speakers near LS8" is an indexed query."""
+
+    __tablename__ = "venue_languages"
+
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class HelpSession(ListingMixin, Base):
+    """A session of help at a venue: repeating (weekly, fortnightly, monthly) or on one date.
+
+    Times are wall-clock times in Europe/London. `weekday` is 0 for Monday. A fortnightly
+    session repeats every 14 days from `start_date`; a monthly one falls on the
+    `week_of_month`-th weekday (1 to 4, or -1 for the last); a one-off is on `start_date`.
+    `start_date` and `end_date` also bound repeating sessions (a term, a pilot).
+    """
+
+    __tablename__ = "help_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    network: Mapped[Network] = mapped_column(
+        _enum(Network, "network"), default=Network.GENERAL, server_default=Network.GENERAL.value, index=True
+    )
+    recurrence: Mapped[Recurrence] = mapped_column(_enum(Recurrence, "recurrence"))
+    weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    week_of_month: Mapped[int | None] = mapped_column(SmallInteger)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    booking_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cost: Mapped[str | None] = mapped_column(String(100))
+    contact: Mapped[str | None] = mapped_column(String(300))
+
+    venue: Mapped[Venue] = relationship(back_populates="sessions")
+
+
+class DigitalChampion(ListingMixin, Base):
+    """A person trained to help others online; `name` is a role or a first name, never a full name."""
+
+    __tablename__ = "digital_champions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact: Mapped[str | None] = mapped_column(String(300))
+    referral_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="champions")
+
+
+class PostcodePoint(Base):
+    """One postcode and where it is. Rows without coordinates (Code-Point quality 90) still exist."""
+
+    __tablename__ = "postcodes"
+
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    outcode: Mapped[str] = mapped_column(String(4), index=True)
+    area: Mapped[str] = mapped_column(String(2), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    quality: Mapped[int | None] = mapped_column(SmallInteger)
+    source: Mapped[str] = mapped_column(String(20), default="codepoint")
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutcodeCentroid(Base):
+    """The mean position of an outcode's postcodes, for "LS9" and as a fallback for a postcode."""
+
+    __tablename__ = "outcodes"
+
+    outcode: Mapped[str] = mapped_column(String(4), primary_key=True)
+    area: Mapped[str] = mapped_column(String(2), index=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    postcodes: Mapped[int] = mapped_column(Integer)
+
+
+class PostcodeArea(Base):
+    """Which postcode areas are loaded: tells "no such postcode" apart from "an area we don't hold"."""
+
+    __tablename__ = "postcode_areas"
+
+    area: Mapped[str] = mapped_column(String(2), primary_key=True)
+    postcodes: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,88 @@
+"""Engines and sessions: one engine per database URL, made on first use.
+
+SQLite gets WAL (the action server reads while an import writes) and foreign keys (off by
+default in SQLite, and the cascades rely on them). Nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, make_url, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.settings import get_settings
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL given, or the configured DATABASE_URL."""
+    return url or get_settings().database_url
+
+
+def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _create(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _enable_sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The engine for `url` (default: settings), created once per URL and then reused."""
+    key = resolve_url(url)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = _create(key)
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection and forget the engines (tests, and forked workers)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A session that commits when the block ends normally and rolls back when it raises."""
+    session = Session(get_engine(url), expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def ping(url: str | None = None) -> bool:
+    """True when the database answers SELECT 1 (for /health); never raises."""
+    try:
+        with get_engine(url).connect() as connection:
+            return connection.execute(select(1)).scalar() == 1
+    except SQLAlchemyError:
+        return False

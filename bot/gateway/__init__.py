@@ -1,0 +1,1 @@
+"""The gateway: channels in, one conversation turn through the engine, replies out."""

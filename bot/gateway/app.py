@@ -1,0 +1,97 @@
+"""The gateway's web application: web chat, Rasa-compatible REST webhook, health.
+
+`create_app` wires everything from settings, so tests build the same app pointed at their own
+engine and database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.db.session import ping as database_ping
+from bot.gateway.engine import RasaEngine
+from bot.gateway.security import SecurityHeadersMiddleware
+from bot.gateway.turns import Conversations
+from bot.local import load_local
+from bot.settings import Settings, get_settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_SENDER_CHARS = 128
+
+
+async def web_chat(request: Request) -> Response:
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+
+async def rest_webhook(request: Request) -> Response:
+    """Rasa's REST channel format, so existing Rasa clients (and our web chat) work unchanged."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "Send JSON: {\"sender\": ..., \"message\": ...}"}, status_code=400)
+    sender, message = (body.get("sender"), body.get("message")) if isinstance(body, dict) else (None, None)
+    if not isinstance(sender, str) or not sender or len(sender) > MAX_SENDER_CHARS:
+        return JSONResponse({"error": "'sender' must be a non-empty string"}, status_code=400)
+    if not isinstance(message, str):
+        return JSONResponse({"error": "'message' must be a string"}, status_code=400)
+    conversations: Conversations = request.app.state.conversations
+    replies = await conversations.turn("web", sender, message)
+    return JSONResponse([reply.as_rest(sender) for reply in replies])
+
+
+async def health(request: Request) -> Response:
+    """200 only when the engine, the action server and the database all answer."""
+    settings: Settings = request.app.state.settings
+
+    async def up(url: str) -> bool:
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                return (await client.get(url)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    engine_ok, actions_ok, database_ok = await asyncio.gather(
+        up(f"{settings.engine_url}/status"),
+        up(f"{settings.action_server_url}/health"),
+        asyncio.to_thread(database_ping, settings.database_url),
+    )
+    checks = {"engine": engine_ok, "action_server": actions_ok, "database": database_ok}
+    status = 200 if all(checks.values()) else 503
+    return JSONResponse({"status": "ok" if status == 200 else "unavailable", "checks": checks}, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    engine = RasaEngine(settings.engine_url, settings.engine_timeout_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.aclose()
+
+    app = Starlette(
+        routes=[
+            Route("/", web_chat),
+            Route("/health", health),
+            Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.conversations = Conversations(
+        engine, settings.pseudonym_secret, load_local(settings.local_file), settings.max_message_chars
+    )
+    return app

@@ -1,0 +1,25 @@
+"""Cleaning what residents type before the engine sees it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_INTENT_PAYLOAD = re.compile(r"^/([a-z_]+)(\{.*\})?$", re.DOTALL)
+
+
+def clean(text: str) -> str:
+    """NFC, no control or bidi-override characters, single spaces. Newlines become spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def safe_for_engine(text: str, allowed_intents: frozenset[str]) -> str:
+    """Rasa treats "/intent{...}" as a command. Only the intents a button could send pass as
+    commands; anything else starting with "/" is handed over as ordinary words."""
+    match = _INTENT_PAYLOAD.match(text)
+    if match and match.group(1) in allowed_intents:
+        return text
+    return text.lstrip("/").strip() if text.startswith("/") else text

@@ -1,0 +1,1 @@
+"""The getting-online knowledge base: one YAML file per topic under content/kb/."""

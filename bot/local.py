@@ -1,0 +1,50 @@
+"""Local contacts (content/local.yml): the one file a council edits to adapt the bot to its area."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+
+class Helpline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    phone: str
+    source: str
+
+
+class Champions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    how_to_reach: str
+
+
+class Libraries(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    count: int
+    source: str
+
+
+class LocalInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    programme: str
+    area: str
+    bot_name: str
+    helpline: Helpline
+    website: str
+    website_url: str
+    champions: Champions
+    libraries: Libraries
+    emergency: str
+    popular_topics: tuple[str, ...] = ()
+
+
+def load_local(path: Path) -> LocalInfo:
+    return LocalInfo.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=4)
+def cached_local(path: Path) -> LocalInfo:
+    return load_local(path)

@@ -1,0 +1,16 @@
+"""Pseudonymous conversation ids.
+
+Phone numbers, Telegram ids and browser ids are replaced by a keyed hash before anything reaches
+the engine, the logs or the database. The key (PSEUDONYM_SECRET) never leaves the gateway, so the
+id cannot be turned back into a number, yet the same person keeps the same conversation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+def pseudonymise(secret: str, channel: str, raw_id: str) -> str:
+    digest = hmac.new(secret.encode(), f"{channel}:{raw_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{channel}-{digest[:32]}"

@@ -1,0 +1,135 @@
+"""Start and stop the three processes of a running bot: engine, action server and gateway.
+
+`python -m bot run` uses this for `make run`; the end-to-end tests use it to run the real thing
+on their own ports. Everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from bot.settings import ROOT
+
+ENGINE_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+MODEL_POINTER = "current"
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def current_model(model_dir: Path) -> Path:
+    pointer = model_dir / MODEL_POINTER
+    if not pointer.exists():
+        raise StackError(f"No trained model in {model_dir}: run `make setup` first.")
+    model = model_dir / pointer.read_text().strip()
+    if not model.exists():
+        raise StackError(f"{model} is missing: run `make setup` again.")
+    return model
+
+
+@dataclass
+class Ports:
+    engine: int = 5005
+    actions: int = 5055
+    gateway: int = 8000
+
+    @property
+    def engine_url(self) -> str:
+        return f"http://127.0.0.1:{self.engine}"
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway}"
+
+
+@dataclass
+class Stack:
+    model: Path
+    ports: Ports = field(default_factory=Ports)
+    env: Mapping[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def _environment(self) -> dict[str, str]:
+        env = {**os.environ, **self.env}
+        env.update(
+            PYTHONPATH=str(ROOT),
+            ENGINE_URL=self.ports.engine_url,
+            ACTION_SERVER_URL=self.ports.action_server_url,
+            ACTION_ENDPOINT_URL=f"{self.ports.action_server_url}/webhook",
+            SANIC_HOST="127.0.0.1",
+            TF_CPP_MIN_LOG_LEVEL="2",
+        )
+        return env
+
+    def commands(self) -> dict[str, list[str]]:
+        return {
+            "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.ports.actions)],
+            "engine": [
+                str(ENGINE_PYTHON), "-m", "rasa", "run", "--enable-api",
+                "--interface", "127.0.0.1", "--port", str(self.ports.engine),
+                "--model", str(self.model), "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml",
+            ],  # fmt: skip
+            "gateway": [
+                sys.executable, "-m", "uvicorn", "--factory", "bot.gateway.app:create_app",
+                "--host", "127.0.0.1", "--port", str(self.ports.gateway), "--no-access-log",
+            ],  # fmt: skip
+        }
+
+    def _output(self, name: str) -> IO[bytes] | None:
+        if self.log_dir is None:
+            return None
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return (self.log_dir / f"{name}.log").open("ab")
+
+    def start(self) -> None:
+        env = self._environment()
+        for name, command in self.commands().items():
+            output = self._output(name)
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None
+            )
+
+    def wait_until_healthy(self, timeout_seconds: float = 180) -> None:
+        deadline = time.monotonic() + timeout_seconds
+        url = f"{self.ports.gateway_url}/health"
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise StackError(f"{name} exited with code {process.returncode} while starting")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise StackError(f"the bot was not healthy after {timeout_seconds:.0f} s ({url})")
+
+    def stop(self, grace_seconds: float = 15) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()

@@ -1,0 +1,119 @@
+"""What every CSV import shares: reading the file, checking the header, reporting row errors.
+
+Imports are all or nothing: every row is checked first, and any error stops the import before
+anything is written, with each problem named by its row number (the header is row 1), so
+staff can fix the spreadsheet and run it again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """Nothing was imported; `errors` says why, row by row."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(str(error) for error in self.errors[:5]))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated
+
+    def __str__(self) -> str:
+        return f"{self.created} added, {self.updated} updated, {self.deleted} removed"
+
+
+Source = Path | str | TextIO
+
+
+def _open(source: Source) -> TextIO:
+    if isinstance(source, Path):
+        # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark.
+        return source.open(newline="", encoding="utf-8-sig")
+    if isinstance(source, str):
+        return io.StringIO(source)
+    return source
+
+
+def read_rows(
+    source: Source, *, required: Sequence[str], known: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, row) for each data row; ImportFailed for a header without `required` columns.
+
+    Column names are matched without regard to case or surrounding spaces; unknown columns are
+    an error (a typo such as "step free" would otherwise be ignored without a word).
+    """
+    handle = _open(source)
+    owned = handle is not source
+    try:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise ImportFailed([RowError(1, "the file is empty")])
+        columns = [name.strip().lower() for name in header]
+        errors = [RowError(1, f"missing column '{name}'") for name in required if name not in columns]
+        errors += [RowError(1, f"unknown column '{name}'") for name in columns if name and name not in known]
+        if errors:
+            raise ImportFailed(errors)
+        for number, values in enumerate(reader, start=2):
+            if not any(value.strip() for value in values):
+                continue
+            yield number, {name: value for name, value in zip(columns, values, strict=False) if name}
+    finally:
+        if owned:
+            handle.close()
+
+
+class RowChecker:
+    """Collects the errors of one row: `check(parse, ...)` returns the value or None and notes why."""
+
+    def __init__(self, row: int, errors: list[RowError]) -> None:
+        self.row = row
+        self.errors = errors
+        self.failed = False
+
+    def check(self, parse: Callable[..., T], *args: object, **kwargs: object) -> T | None:
+        try:
+            return parse(*args, **kwargs)
+        except ValueError as error:
+            self.fail(str(error))
+            return None
+
+    def fail(self, message: str) -> None:
+        self.failed = True
+        self.errors.append(RowError(self.row, message))
+
+
+def write_rows(target: TextIO, columns: Sequence[str], rows: Iterator[dict[str, object]]) -> int:
+    writer = csv.DictWriter(target, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count

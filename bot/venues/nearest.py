@@ -1,0 +1,203 @@
+"""The nearest active venues to a point, with filters, read through a spatial index.
+
+The search asks the index for the venues in a small box around the point, measures their
+great-circle distance, and stops as soon as it holds `limit` suitable venues inside the circle
+the box was drawn round (anything nearer would have been in the box). Otherwise it grows the
+box: to the distance of the `limit`-th suitable venue seen so far when there are enough,
+else to twice the radius, never beyond `max_km`. Filters the database can test (active,
+facilities, language, network) are in the query; the one it cannot (a session in the next
+N days, which needs the recurrence rules) is applied in Python to the few candidates only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Row, exists, func, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import FEATURES, HelpSession, Network, Venue, VenueLanguage
+from bot.geo.distance import bounding_box, haversine_km
+from bot.venues.schedule import Occurrence, next_occurrence, rule_of
+from bot.venues.spatial import ids_in_box
+
+START_KM = 1.0
+_CHUNK = 16
+
+
+@dataclass(frozen=True)
+class VenueFilter:
+    """What a venue must offer. Empty means anything goes."""
+
+    # Venues with an active session in one of these networks.
+    networks: frozenset[Network] = frozenset()
+    # Facilities that must all be there: names from `bot.db.models.FEATURES`.
+    features: frozenset[str] = frozenset()
+    # A language spoken at the venue (any case).
+    language: str | None = None
+    # Venues with a session (in `networks`, if given) starting within this many days.
+    within_days: int | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.features) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"Unknown venue feature(s): {', '.join(sorted(unknown))}")
+
+
+@dataclass(frozen=True)
+class NextSession:
+    session_id: int
+    title: str
+    network: Network
+    starts_at: datetime
+    ends_at: datetime | None
+    booking_required: bool
+    cost: str | None
+
+
+@dataclass(frozen=True)
+class Nearby:
+    venue_id: int
+    distance_km: float
+    next_session: NextSession | None = None
+
+
+@dataclass
+class _Sessions:
+    """Next sessions per venue, loaded in batches and remembered across box sizes."""
+
+    session: Session
+    networks: frozenset[Network]
+    now: datetime
+    known: dict[int, NextSession | None] = field(default_factory=dict)
+
+    def load(self, venue_ids: Iterable[int]) -> None:
+        wanted = [venue_id for venue_id in venue_ids if venue_id not in self.known]
+        if not wanted:
+            return
+        query = select(
+            HelpSession.id,
+            HelpSession.venue_id,
+            HelpSession.title,
+            HelpSession.network,
+            HelpSession.recurrence,
+            HelpSession.weekday,
+            HelpSession.week_of_month,
+            HelpSession.start_date,
+            HelpSession.end_date,
+            HelpSession.start_time,
+            HelpSession.end_time,
+            HelpSession.booking_required,
+            HelpSession.cost,
+        ).where(HelpSession.venue_id.in_(wanted), HelpSession.active.is_(True))
+        if self.networks:
+            query = query.where(HelpSession.network.in_(self.networks))
+        for venue_id in wanted:
+            self.known[venue_id] = None
+        for row in self.session.execute(query):
+            occurrence = next_occurrence(rule_of(row), self.now)
+            if occurrence is None:
+                continue
+            current = self.known[row.venue_id]
+            if current is None or occurrence.starts_at < current.starts_at:
+                self.known[row.venue_id] = _next_session(row, occurrence)
+
+
+def _next_session(row: Row, occurrence: Occurrence) -> NextSession:
+    return NextSession(
+        session_id=row.id,
+        title=row.title,
+        network=row.network,
+        starts_at=occurrence.starts_at,
+        ends_at=occurrence.ends_at,
+        booking_required=row.booking_required,
+        cost=row.cost,
+    )
+
+
+def _conditions(filters: VenueFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Venue.active.is_(True)]
+    conditions += [getattr(Venue, name).is_(True) for name in sorted(filters.features)]
+    if filters.language:
+        conditions.append(
+            exists().where(
+                VenueLanguage.venue_id == Venue.id,
+                func.lower(VenueLanguage.language) == filters.language.strip().lower(),
+            )
+        )
+    if filters.networks:
+        conditions.append(
+            exists().where(
+                HelpSession.venue_id == Venue.id,
+                HelpSession.active.is_(True),
+                HelpSession.network.in_(filters.networks),
+            )
+        )
+    return conditions
+
+
+def _candidates(
+    session: Session,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    conditions: Sequence[ColumnElement[bool]],
+) -> list[tuple[float, int]]:
+    box = bounding_box(latitude, longitude, radius_km)
+    query = select(Venue.id, Venue.latitude, Venue.longitude).where(
+        Venue.id.in_(ids_in_box(session, box)), *conditions
+    )
+    found = [
+        (haversine_km(latitude, longitude, row.latitude, row.longitude), row.id)
+        for row in session.execute(query)
+    ]
+    found.sort()
+    return found
+
+
+def nearest_venues(
+    session: Session,
+    latitude: float,
+    longitude: float,
+    *,
+    limit: int = 3,
+    max_km: float = 16.09344,
+    filters: VenueFilter = VenueFilter(),
+    now: datetime | None = None,
+    start_km: float = START_KM,
+) -> list[Nearby]:
+    """Up to `limit` suitable venues within `max_km`, nearest first, each with its next session."""
+    if limit <= 0:
+        return []
+    now = now or datetime.now(UTC)
+    sessions = _Sessions(session, filters.networks, now)
+    deadline = now + timedelta(days=filters.within_days) if filters.within_days is not None else None
+
+    def suitable(venue_id: int) -> bool:
+        if deadline is None:
+            return True
+        upcoming = sessions.known.get(venue_id)
+        return upcoming is not None and upcoming.starts_at <= deadline
+
+    conditions = _conditions(filters)
+    radius = min(start_km, max_km)
+    while True:
+        accepted: list[tuple[float, int]] = []
+        candidates = _candidates(session, latitude, longitude, radius, conditions)
+        for start in range(0, len(candidates), _CHUNK):
+            chunk = candidates[start : start + _CHUNK]
+            if deadline is not None:
+                sessions.load(venue_id for _, venue_id in chunk)
+            accepted += [(distance, venue_id) for distance, venue_id in chunk if suitable(venue_id)]
+            if len(accepted) >= limit:
+                break
+        enough = len(accepted) >= limit
+        if (enough and accepted[limit - 1][0] <= radius) or radius >= max_km:
+            break
+        radius = min(max_km, accepted[limit - 1][0] if enough else radius * 2)
+
+    best = [(distance, venue_id) for distance, venue_id in accepted[:limit] if distance <= max_km]
+    sessions.load(venue_id for _, venue_id in best)
+    return [Nearby(venue_id, distance, sessions.known.get(venue_id)) for distance, venue_id in best]

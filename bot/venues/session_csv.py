@@ -1,0 +1,202 @@
+"""Sessions from CSV: one row per session, tied to a venue by its name (and postcode if shared).
+
+Columns (`SESSION_COLUMNS`): `venue,title,recurrence,start_time` are needed; `day` for
+weekly and monthly sessions, `week_of_month` (1-4 or last) for monthly, `date` for
+fortnightly (the first date) and one-off sessions. Times are London wall-clock times.
+A row updates the session with the same venue, title, day, date and start time; `replace=True`
+removes the sessions not in the file. Nothing is written unless every row is valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import cast
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot.db.models import HelpSession, Recurrence, Venue
+from bot.venues import fields
+from bot.venues.csvio import ImportFailed, ImportReport, RowChecker, RowError, Source, read_rows
+from bot.venues.venue_csv import venue_key
+
+REQUIRED_COLUMNS = ("venue", "title", "recurrence", "start_time")
+SESSION_COLUMNS = (
+    "venue",
+    "venue_postcode",
+    "title",
+    "description",
+    "network",
+    "recurrence",
+    "day",
+    "week_of_month",
+    "date",
+    "end_date",
+    "start_time",
+    "end_time",
+    "booking_required",
+    "cost",
+    "contact",
+    "active",
+    "last_verified",
+    "sample",
+)
+
+
+@dataclass
+class SessionRow:
+    row: int
+    values: dict[str, object]
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        v = self.values
+        return session_key(v["venue_id"], str(v["title"]), v["weekday"], v["start_date"], v["start_time"])
+
+
+def session_key(
+    venue_id: object, title: str, weekday: object, start_date: object, start_time: object
+) -> tuple:
+    return (venue_id, " ".join(title.split()).casefold(), weekday, start_date, start_time)
+
+
+class _Venues:
+    """Finds a venue by name, or by name and postcode when several venues share the name."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_key: dict[tuple[str, str], int] = {}
+        self.by_name: dict[str, list[int]] = {}
+        for id_, name, postcode in session.execute(select(Venue.id, Venue.name, Venue.postcode)):
+            key = venue_key(name, postcode)
+            self.by_key[key] = id_
+            self.by_name.setdefault(key[0], []).append(id_)
+
+    def find(self, name: str, postcode: str | None) -> int:
+        if postcode:
+            key = venue_key(name, " ".join(postcode.upper().split()))
+            if key in self.by_key:
+                return self.by_key[key]
+            raise ValueError(f"no venue called '{name}' at {postcode}")
+        matches = self.by_name.get(venue_key(name, None)[0], [])
+        if not matches:
+            raise ValueError(f"no venue called '{name}' (import the venues first)")
+        if len(matches) > 1:
+            raise ValueError(f"several venues are called '{name}': add venue_postcode")
+        return matches[0]
+
+
+def _check_timing(row: RowChecker, values: dict[str, object]) -> None:
+    """The fields each kind of recurrence needs, and that they agree."""
+    kind = cast(Recurrence, values["recurrence"])
+    day = cast(int | None, values["weekday"])
+    start = cast(date | None, values["start_date"])
+    end = cast(date | None, values["end_date"])
+    start_time = cast(time, values["start_time"])
+    end_time = cast(time | None, values["end_time"])
+    if kind in (Recurrence.WEEKLY, Recurrence.MONTHLY) and day is None:
+        row.fail(f"a {kind.value} session needs a day")
+    if kind is Recurrence.MONTHLY and values["week_of_month"] is None:
+        row.fail("a monthly session needs week_of_month (1, 2, 3, 4 or last)")
+    if kind in (Recurrence.FORTNIGHTLY, Recurrence.ONCE):
+        if start is None:
+            row.fail(f"a {'one-off' if kind is Recurrence.ONCE else 'fortnightly'} session needs a date")
+        elif day is not None and day != start.weekday():
+            row.fail(f"{start:%d/%m/%Y} is a {fields.DAYS[start.weekday()].title()}, not the day given")
+        else:
+            values["weekday"] = start.weekday()
+    if end_time is not None and end_time <= start_time:
+        row.fail("end_time is not after start_time")
+    if end is not None and start is not None and end < start:
+        row.fail("end_date is before the date")
+
+
+def _parse(number: int, raw: dict[str, str], venues: _Venues, errors: list[RowError]) -> SessionRow | None:
+    row = RowChecker(number, errors)
+    title = row.check(fields.text, raw.get("title"), limit=200, field="title")
+    if not title:
+        row.fail("title is empty")
+    venue_name = (raw.get("venue") or "").strip()
+    venue_id = row.check(venues.find, venue_name, (raw.get("venue_postcode") or "").strip() or None)
+    start_time = row.check(fields.a_time, raw.get("start_time"), field="start_time")
+    if start_time is None and not (raw.get("start_time") or "").strip():
+        row.fail("start_time is empty")
+    values: dict[str, object] = {
+        "venue_id": venue_id,
+        "title": title,
+        "description": row.check(fields.text, raw.get("description"), limit=2000, field="description"),
+        "network": row.check(fields.network, raw.get("network")),
+        "recurrence": row.check(fields.recurrence, raw.get("recurrence")),
+        "weekday": row.check(fields.weekday, raw.get("day")),
+        "week_of_month": row.check(fields.week_of_month, raw.get("week_of_month")),
+        "start_date": row.check(fields.a_date, raw.get("date"), field="date"),
+        "end_date": row.check(fields.a_date, raw.get("end_date"), field="end_date"),
+        "start_time": start_time,
+        "end_time": row.check(fields.a_time, raw.get("end_time"), field="end_time"),
+        "booking_required": row.check(
+            fields.boolean, raw.get("booking_required"), default=False, field="booking_required"
+        ),
+        "cost": row.check(fields.text, raw.get("cost"), limit=100, field="cost"),
+        "contact": row.check(fields.text, raw.get("contact"), limit=300, field="contact"),
+        "active": row.check(fields.boolean, raw.get("active"), default=True, field="active"),
+        "last_verified": row.check(fields.a_date, raw.get("last_verified"), field="last_verified"),
+        "is_sample": row.check(fields.boolean, raw.get("sample"), default=False, field="sample"),
+    }
+    if row.failed:
+        return None
+    _check_timing(row, values)
+    return None if row.failed else SessionRow(number, values)
+
+
+def import_sessions(session: Session, source: Source, *, replace: bool = False) -> ImportReport:
+    """Add or update the sessions in `source`; with `replace`, also remove the sessions not in it."""
+    venues = _Venues(session)
+    errors: list[RowError] = []
+    rows: list[SessionRow] = []
+    seen: dict[tuple, int] = {}
+    for number, raw in read_rows(source, required=REQUIRED_COLUMNS, known=SESSION_COLUMNS):
+        parsed = _parse(number, raw, venues, errors)
+        if parsed is None:
+            continue
+        if parsed.key in seen:
+            errors.append(
+                RowError(number, f"repeats row {seen[parsed.key]} (same venue, title, day and time)")
+            )
+            continue
+        seen[parsed.key] = number
+        rows.append(parsed)
+    if errors:
+        raise ImportFailed(errors)
+
+    existing = {
+        session_key(venue_id, title, weekday, start_date, start_time): id_
+        for id_, venue_id, title, weekday, start_date, start_time in session.execute(
+            select(
+                HelpSession.id,
+                HelpSession.venue_id,
+                HelpSession.title,
+                HelpSession.weekday,
+                HelpSession.start_date,
+                HelpSession.start_time,
+            )
+        )
+    }
+    new = [row.values for row in rows if row.key not in existing]
+    now = datetime.now(UTC)
+    changed = [
+        {**row.values, "id": existing[row.key], "updated_at": now} for row in rows if row.key in existing
+    ]
+    if new:
+        session.execute(insert(HelpSession), new)
+    if changed:
+        session.execute(update(HelpSession), changed)
+    deleted = 0
+    if replace:
+        keep = {row.key for row in rows}
+        gone = [id_ for key, id_ in existing.items() if key not in keep]
+        if gone:
+            session.execute(delete(HelpSession).where(HelpSession.id.in_(gone)))
+            deleted = len(gone)
+    session.flush()
+    session.expire_all()
+    return ImportReport(created=len(new), updated=len(changed), deleted=deleted)

@@ -1,0 +1,102 @@
+"""Rasa component that reports postcodes, places and needs found by the spaCy pipeline.
+
+The spaCy pipeline (nlu/spacy_pipeline.py) marks candidate spans; this component decides what
+each one means and gives it a normalised value, so the actions never see "ls97ab" or "hare hills":
+- postcode: "LS9 7AB" or "LS9" (bot.geo.postcodes, shared with the app). A full-postcode shape
+  that is not valid is still reported, upper-cased, so the bot can say the postcode looks wrong;
+  a bare outcode-shaped word is only kept when its area exists ("mp3" is not a postcode).
+- place: the gazetteer's official name, whichever spelling was typed.
+- need: older_people, sight_loss, hearing_loss, autism, learning_disability or arts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text, Type
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.geo import postcodes
+
+MAX_TEXT_CHARS = 2000
+
+
+def entity_value(label: str, text: str, ent_id: str) -> Optional[str]:
+    """The normalised value of a span, or None when the span is not really an entity."""
+    if label == "postcode":
+        parsed = postcodes.parse(text)
+        if parsed is not None:
+            return str(parsed)
+        compact = text.replace(" ", "")
+        # A full-postcode shape that fails validation: report it so the bot can say so.
+        return compact.upper() if len(compact) >= 5 else None
+    return ent_id or text
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False, model_from="SpacyNLP"
+)
+class GetOnlineEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Entity extractor over the repo's spaCy EntityRuler (postcodes, gazetteer, needs)."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [SpacyNLP]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"dimensions": ["postcode", "place", "need"]}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._dimensions = set(config["dimensions"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GetOnlineEntityExtractor:
+        return cls({**cls.get_default_config(), **config})
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["spacy"]
+
+    def extract(self, nlp: Any, text: str) -> List[Dict[Text, Any]]:
+        # The doc Rasa shares is lower-cased; run on the resident's own text so that the
+        # reported spans and values keep their case. Very long messages are cut for speed.
+        doc = nlp(text[:MAX_TEXT_CHARS])
+        entities: List[Dict[Text, Any]] = []
+        for ent in doc.ents:
+            if ent.label_ not in self._dimensions:
+                continue
+            value = entity_value(ent.label_, ent.text, ent.ent_id_)
+            if value is None:
+                continue
+            entities.append(
+                {
+                    "entity": ent.label_,
+                    "value": value,
+                    "start": ent.start_char,
+                    "end": ent.end_char,
+                    "confidence": None,
+                }
+            )
+        return self.add_extractor_name(entities)
+
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text:
+                continue
+            extracted = self.extract(model.model, text)
+            message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)
+        return messages

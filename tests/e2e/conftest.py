@@ -1,0 +1,101 @@
+"""The real bot for end-to-end tests: trained engine, action server and gateway on free ports.
+
+Started once per test session against its own database; `make test` has trained the model.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.settings import ROOT, get_settings
+from bot.stack import Ports, Stack, current_model
+
+E2E_SECRET = "e2e-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("e2e")
+    env = {
+        "DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
+        "PSEUDONYM_SECRET": E2E_SECRET,
+        "POSTCODE_AREAS": "LS",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(
+        model=current_model(get_settings().model_dir),
+        ports=Ports(engine=free_port(), actions=free_port(), gateway=free_port()),
+        env=e2e_env,
+        log_dir=tmp_path_factory.mktemp("e2e-logs"),
+    )
+    running.start()
+    try:
+        running.wait_until_healthy()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway_url(stack: Stack) -> str:
+    return stack.ports.gateway_url
+
+
+@dataclass
+class Resident:
+    """One person chatting through the gateway's REST webhook, as the web chat does."""
+
+    url: str
+    sender: str
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        response = httpx.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=30
+        )
+        response.raise_for_status()
+        messages = response.json()
+        assert all(m["recipient_id"] == self.sender for m in messages)
+        return messages
+
+    @staticmethod
+    def text(messages: list[dict[str, Any]]) -> str:
+        return "\n".join(m.get("text", "") for m in messages)
+
+    @staticmethod
+    def buttons(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+        return [b for m in messages for b in m.get("buttons", [])]
+
+
+@pytest.fixture
+def resident(gateway_url: str) -> Resident:
+    return Resident(gateway_url, f"web-{uuid.uuid4().hex}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.e2e)

@@ -1,0 +1,16 @@
+from bot.gateway.text import clean, safe_for_engine
+
+ALLOWED = frozenset({"help", "more_detail"})
+
+
+def test_clean_removes_controls_and_bidi_overrides_and_folds_space() -> None:
+    assert clean("  hello\u0000\n\tthere\u202e ") == "hello there"
+    assert clean("cafe\u0301") == "café"
+
+
+def test_only_button_intents_pass_as_commands() -> None:
+    assert safe_for_engine("/help", ALLOWED) == "/help"
+    assert safe_for_engine('/more_detail{"faq_topic": "scams"}', ALLOWED) == '/more_detail{"faq_topic": "scams"}'
+    assert safe_for_engine("/restart", ALLOWED) == "restart"
+    assert safe_for_engine('/session_start{"x": 1}', ALLOWED) == 'session_start{"x": 1}'
+    assert safe_for_engine("free wifi", ALLOWED) == "free wifi"

@@ -1,0 +1,34 @@
+"""Every fixed thing the bot says is short and plain enough for a resident reading an SMS."""
+
+import pytest
+import yaml
+
+from bot.gateway.turns import Conversations
+from bot.kb import answers
+from bot.local import load_local
+from bot.settings import ROOT, get_settings
+from tests.readability import SMS_ANSWER_LIMIT, readability_problem
+
+DOMAIN_RESPONSES = {
+    name: variant["text"]
+    for name, variants in yaml.safe_load((ROOT / "domain" / "core.yml").read_text())["responses"].items()
+    for variant in variants
+}
+LOCAL = load_local(get_settings().local_file)
+ACTION_REPLIES = {
+    "human_handoff": answers.human_handoff(LOCAL).text,
+    "forget_me": answers.forget_me(LOCAL).text,
+    "unknown_topic": answers.unknown_topic().text,
+    "apology": Conversations(engine=None, secret="s", local=LOCAL)._apology().text,  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize(("name", "text"), sorted({**DOMAIN_RESPONSES, **ACTION_REPLIES}.items()))
+def test_reply_is_short_and_plain(name: str, text: str) -> None:
+    assert len(text) <= SMS_ANSWER_LIMIT, name
+    assert readability_problem(text) is None, readability_problem(text)
+
+
+def test_handoff_names_the_configured_helpline() -> None:
+    assert LOCAL.helpline.phone in ACTION_REPLIES["human_handoff"]
+    assert LOCAL.helpline.phone in ACTION_REPLIES["apology"]
