@@ -10,7 +10,7 @@ SPACY_DIR := build/spacy/getonline_en
 PIP_FLAGS := --disable-pip-version-check --no-input
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup run test lint format nlu-report bench clean
+.PHONY: help setup run test lint validate format nlu-report bench clean
 
 help:
 	@echo "make run        set everything up, then run the bot on http://127.0.0.1:8000/"
@@ -60,8 +60,12 @@ setup: model database
 run: setup
 	$(PY) -m bot run
 
-test: setup node_modules/.installed lint
+test: setup node_modules/.installed lint validate
 	$(PY) -m pytest
+
+# Stories and rules that name unknown intents or actions fail here, before any test runs.
+validate: model
+	TF_CPP_MIN_LOG_LEVEL=3 $(RASA_PY) -m rasa data validate --domain domain --data data nlu --config config.yml
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

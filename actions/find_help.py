@@ -1,16 +1,48 @@
-"""Nearest help: placeholder until the venue finder is wired in."""
+"""Finding the nearest help: the form's validation and the search, as thin adapters."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import send
-from bot.kb import answers
-from bot.local import cached_local
 from bot.settings import get_settings
+from bot.venues.replies import location_problem, nearest_help, no_location_yet
+
+LOCATION_ENTITIES = {"postcode", "place"}
+
+
+def _search(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) -> list[dict[str, Any]]:
+    location = tracker.get_slot("location")
+    if not location:
+        send(dispatcher, no_location_yet())
+        return []
+    found = nearest_help(get_settings().database_url, location, tracker.get_slot("need"), offset)
+    send(dispatcher, found.reply)
+    if not found.location_ok:
+        return [SlotSet("location", None), SlotSet("results_offset", 0)]
+    return [SlotSet("results_offset", found.next_offset)]
+
+
+class ValidateFindHelpForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_find_help_form"
+
+    def validate_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
+        if "need" in entities and not entities & LOCATION_ENTITIES and tracker.get_slot("requested_slot"):
+            # "It's for my mum, she's deaf": the need is noted; still ask where.
+            return {"location": None}
+        problem = location_problem(get_settings().database_url, str(value))
+        if problem:
+            dispatcher.utter_message(text=problem)
+            return {"location": None}
+        return {"location": value, "results_offset": 0}
 
 
 class ActionFindHelp(Action):
@@ -20,5 +52,14 @@ class ActionFindHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        send(dispatcher, answers.human_handoff(cached_local(get_settings().local_file)))
-        return []
+        return _search(dispatcher, tracker, offset=0)
+
+
+class ActionMoreResults(Action):
+    def name(self) -> str:
+        return "action_more_results"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return _search(dispatcher, tracker, offset=int(tracker.get_slot("results_offset") or 0))

@@ -180,11 +180,8 @@ class Factory:
             "latitude": latitude,
             "longitude": longitude,
         }
-        languages = fields.pop("languages", None)
         values.update(fields)
         venue = Venue(**values)
-        if languages is not None:
-            venue.languages = list(languages)  # type: ignore[call-overload]
         self.session.add(venue)
         self.session.flush()
         return venue

@@ -29,7 +29,7 @@ from bot.geo.locate import (
 )
 from bot.settings import get_settings
 from bot.venues.champion_csv import import_champions
-from bot.venues.csvio import ImportFailed, ImportReport, Source
+from bot.venues.csvio import ImportFailed, ImportReport
 from bot.venues.nearest import Nearby, VenueFilter, nearest_venues
 from bot.venues.needs import get_need
 from bot.venues.search import default_geocoder
@@ -48,8 +48,7 @@ def _run_import(
         with session_scope() as session:
             if postcodes_needed:
                 ensure_postcodes(session)
-            source: Source = path
-            report = importer(session, source, replace=replace)
+            report = importer(session, path, replace=replace)
     except ImportFailed as failure:
         for error in failure.errors:
             click.echo(f"{path.name} {error}", err=True)

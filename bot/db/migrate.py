@@ -17,14 +17,14 @@ from alembic.script import ScriptDirectory
 from bot.db.session import get_engine, resolve_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# Spatial indexes that exist on one backend only, written by hand in migration 0001 and so
-# invisible to the models: autogenerate must leave them alone.
-SPATIAL_OBJECTS = ("venue_rtree", "ix_venues_point")
+# The PostgreSQL-only GiST index, written by hand in migration 0001 and so invisible to the
+# models: autogenerate must leave it alone.
+SPATIAL_OBJECTS = ("ix_venues_point",)
 _current: set[str] = set()
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Alembic's autogenerate filter: everything except the spatial indexes."""
+    """Alembic's autogenerate filter: everything except the backend-specific spatial index."""
     return not (name is not None and name.startswith(SPATIAL_OBJECTS))
 
 

@@ -1,7 +1,7 @@
 """Engines and sessions: one engine per database URL, made on first use.
 
-SQLite gets WAL (the action server reads while an import writes) and foreign keys (off by
-default in SQLite, and the cascades rely on them). Nothing connects at import time.
+SQLite gets WAL (the action server reads while an import writes), foreign keys (off by
+default in SQLite, and the cascades rely on them) and a larger page cache. Nothing connects at import time.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[n
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA cache_size=-32768")  # 32 MB rather than 2 MB: bulk imports need it
     cursor.close()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -23,15 +24,23 @@ from bot.db.session import ping as database_ping
 from bot.gateway.engine import RasaEngine
 from bot.gateway.security import SecurityHeadersMiddleware
 from bot.gateway.turns import Conversations
-from bot.local import load_local
+from bot.local import LocalInfo, load_local
 from bot.settings import Settings, get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_SENDER_CHARS = 128
 
 
+def render_web_chat(local: LocalInfo) -> str:
+    """The page, with the council's helpline from content/local.yml."""
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    return page.replace("{{helpline_phone}}", html.escape(local.helpline.phone)).replace(
+        "{{helpline_name}}", html.escape(local.helpline.name)
+    )
+
+
 async def web_chat(request: Request) -> Response:
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+    return HTMLResponse(request.app.state.web_chat_page)
 
 
 async def rest_webhook(request: Request) -> Response:
@@ -90,8 +99,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[Middleware(SecurityHeadersMiddleware)],
         lifespan=lifespan,
     )
+    local = load_local(settings.local_file)
     app.state.settings = settings
+    app.state.web_chat_page = render_web_chat(local)
     app.state.conversations = Conversations(
-        engine, settings.pseudonym_secret, load_local(settings.local_file), settings.max_message_chars
+        engine, settings.pseudonym_secret, local, settings.max_message_chars
     )
     return app

@@ -31,6 +31,7 @@ BUTTON_INTENTS = frozenset(
         "ask_question",
         "ask_topic",
         "more_detail",
+        "more_results",
         "human_handoff",
         "goodbye",
         "affirm",

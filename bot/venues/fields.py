@@ -15,6 +15,8 @@ from bot.db.models import Network, Recurrence
 
 _TRUE = {"yes", "y", "true", "t", "1"}
 _FALSE = {"no", "n", "false", "f", "0"}
+# Lower-case cell -> value, for the importers' fast path.
+BOOLEANS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKS = {
     "1": 1,

@@ -4,7 +4,7 @@ The search asks the index for the venues in a small box around the point, measur
 great-circle distance, and stops as soon as it holds `limit` suitable venues inside the circle
 the box was drawn round (anything nearer would have been in the box). Otherwise it grows the
 box: to the distance of the `limit`-th suitable venue seen so far when there are enough,
-else to twice the radius, never beyond `max_km`. Filters the database can test (active,
+else to twice the radius (four times when the box was empty), never beyond `max_km`. Filters the database can test (active,
 facilities, language, network) are in the query; the one it cannot (a session in the next
 N days, which needs the recurrence rules) is applied in Python to the few candidates only.
 """
@@ -18,12 +18,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, Row, exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import FEATURES, HelpSession, Network, Venue, VenueLanguage
+from bot.db.models import FEATURES, LANGUAGE_SEPARATOR, HelpSession, Network, Venue
 from bot.geo.distance import bounding_box, haversine_km
 from bot.venues.schedule import Occurrence, next_occurrence, rule_of
-from bot.venues.spatial import ids_in_box
+from bot.venues.spatial import in_box
 
-START_KM = 1.0
+# The first box: half a kilometre. Big enough for the three nearest in a town, and small enough
+# that a dense city does not return hundreds of rows (the cost of a query is the rows it returns).
+START_KM = 0.5
 _CHUNK = 16
 
 
@@ -121,12 +123,9 @@ def _conditions(filters: VenueFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Venue.active.is_(True)]
     conditions += [getattr(Venue, name).is_(True) for name in sorted(filters.features)]
     if filters.language:
-        conditions.append(
-            exists().where(
-                VenueLanguage.venue_id == Venue.id,
-                func.lower(VenueLanguage.language) == filters.language.strip().lower(),
-            )
-        )
+        wanted = f"{LANGUAGE_SEPARATOR}{filters.language.strip().lower()}{LANGUAGE_SEPARATOR}"
+        spoken = func.lower(LANGUAGE_SEPARATOR + Venue.languages + LANGUAGE_SEPARATOR)
+        conditions.append(spoken.contains(wanted, autoescape=True))
     if filters.networks:
         conditions.append(
             exists().where(
@@ -146,9 +145,7 @@ def _candidates(
     conditions: Sequence[ColumnElement[bool]],
 ) -> list[tuple[float, int]]:
     box = bounding_box(latitude, longitude, radius_km)
-    query = select(Venue.id, Venue.latitude, Venue.longitude).where(
-        Venue.id.in_(ids_in_box(session, box)), *conditions
-    )
+    query = select(Venue.id, Venue.latitude, Venue.longitude).where(in_box(session, box), *conditions)
     found = [
         (haversine_km(latitude, longitude, row.latitude, row.longitude), row.id)
         for row in session.execute(query)
@@ -196,7 +193,12 @@ def nearest_venues(
         enough = len(accepted) >= limit
         if (enough and accepted[limit - 1][0] <= radius) or radius >= max_km:
             break
-        radius = min(max_km, accepted[limit - 1][0] if enough else radius * 2)
+        if enough:
+            radius = accepted[limit - 1][0]
+        else:
+            # Nothing at all nearby: grow faster (open country, or a small venue list).
+            radius *= 2 if candidates else 4
+        radius = min(max_km, radius)
 
     best = [(distance, venue_id) for distance, venue_id in accepted[:limit] if distance <= max_km]
     sessions.load(venue_id for _, venue_id in best)

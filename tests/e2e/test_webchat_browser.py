@@ -13,6 +13,7 @@ Without /usr/bin/chromium the module is skipped, unless REQUIRE_SERVICES=1: then
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 
 try:
-    from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 except ImportError:  # reported by the `browser` fixture, so a missing package fails, never skips
     sync_playwright = None
 
@@ -80,13 +81,13 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     page.set_default_timeout(REPLY_MS)
     errors: list[str] = []
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type == "error" and "Content Security Policy" in msg.text:
+            errors.append(f"console: {msg.text}")
+
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    page.on(
-        "console",
-        lambda msg: errors.append(f"console: {msg.text}")
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
-    )
+    page.on("console", on_console)
     yield page
     context.close()
     assert not errors, errors
@@ -133,6 +134,14 @@ def axe_violations(page: Page, axe_source: str) -> list[str]:
     ]
 
 
+FOCUS_RING = """() => {
+    const style = getComputedStyle(document.activeElement);
+    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2
+        && style.outlineColor !== "rgba(0, 0, 0, 0)";
+    return outline || style.boxShadow !== "none";
+}"""
+
+
 def reply(*messages: dict[str, Any]) -> Callable[[Route], None]:
     """A webhook handler that answers every request with the given Rasa REST messages."""
 
@@ -171,8 +180,10 @@ def test_chat_with_the_real_bot(page: Page, gateway_url: str, axe_source: str) -
     expect(box).to_have_attribute("maxlength", "1000")
     expect(page.get_by_role("button", name="Send")).to_be_visible()
     footer = page.get_by_role("contentinfo")
-    expect(footer).to_contain_text("This is a chatbot. Don't send bank details or your National Insurance number.")
-    expect(footer).to_contain_text("Type 'forget me' to delete them.")
+    expect(footer).to_contain_text(
+        "This is a chatbot. Don't send bank details or your National Insurance number."
+    )
+    expect(footer).to_contain_text("Type 'forget me' to ask us to delete them.")
 
     # The silent "hi": the bot greets with buttons, and no message from the resident is shown.
     wait_for_reply(page, 0)
@@ -183,6 +194,15 @@ def test_chat_with_the_real_bot(page: Page, gateway_url: str, axe_source: str) -
     assert choices.count() >= 1
     sender = sender_id(page)
     assert sender, "no sender id kept in localStorage"
+
+    # Keyboard: the first Tab shows the skip link; the controls show a visible focus ring.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the message box")
+    expect(skip).to_be_focused()
+    assert skip.bounding_box()["y"] >= 0, "the skip link stays off screen when focused"
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Larger text")).to_be_focused()
+    assert page.evaluate(FOCUS_RING), "no visible focus indicator"
 
     # Press the first button: its title is shown as the resident's message, and the bot answers.
     bots = page.locator(BOT).count()
@@ -247,7 +267,8 @@ def test_sends_payloads_and_renders_bot_text_as_text(page: Page, gateway_url: st
 
     def handle(route: Route) -> None:
         posted.append(json.loads(route.request.post_data or "{}"))
-        messages = [GREETING] if len(posted) == 1 else [tricky, {"recipient_id": "x", "text": "Anything else?"}]
+        more = {"recipient_id": "x", "text": "Anything else?"}
+        messages = [GREETING] if len(posted) == 1 else [tricky, more]
         route.fulfill(status=200, content_type="application/json", body=json.dumps(messages))
 
     page.route(WEBHOOK, handle)
@@ -342,3 +363,6 @@ def test_a_reply_slower_than_ten_seconds_gives_a_friendly_message(page: Page, ga
     expect(page.locator(ERROR)).to_contain_text("Sorry, something went wrong")
     expect(page.locator("#typing")).to_be_empty()
     assert re.search(r"\d{4} ?\d{3} ?\d{4}", page.locator(ERROR).inner_text()), "no phone number to call"
+    for route in held:
+        with contextlib.suppress(Exception):  # the page has already given up on it
+            route.abort()

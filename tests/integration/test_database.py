@@ -64,7 +64,7 @@ def test_migrations_match_the_models_and_run_down_and_up(database_url: str) -> N
     assert migrate.current_revision(database_url) == migrate.head_revision()
 
 
-def test_deleting_a_venue_deletes_its_sessions_and_index_entry(migrated_url: str) -> None:
+def test_deleting_a_venue_deletes_its_sessions(migrated_url: str) -> None:
     from datetime import time
 
     with session_scope(migrated_url) as session:
@@ -77,8 +77,6 @@ def test_deleting_a_venue_deletes_its_sessions_and_index_entry(migrated_url: str
         session.execute(Venue.__table__.delete())
     with session_scope(migrated_url) as session:
         assert session.scalars(select(HelpSession)).all() == []
-        if session.get_bind().dialect.name == "sqlite":
-            assert session.execute(text("SELECT count(*) FROM venue_rtree")).scalar() == 0
 
 
 def test_the_network_column_only_takes_known_networks(migrated_url: str) -> None:

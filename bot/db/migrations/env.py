@@ -1,7 +1,7 @@
 """Alembic environment: runs on a connection handed over by `bot.db.migrate`, or on DATABASE_URL.
 
 `alembic -c alembic.ini revision --autogenerate -m "..."` compares against `bot.db.models`.
-The spatial indexes (SQLite R*Tree, PostgreSQL GiST) are written by hand and hidden from it.
+PostgreSQL's GiST index on venue positions is written by hand and hidden from it.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def test_inactive_venues_and_sessions_are_left_out(factory: Factory) -> None:
 def test_facilities_and_language_filter_in_the_database(factory: Factory) -> None:
     plain = factory.venue(*LEEDS)
     loop = factory.venue(
-        LEEDS[0] + 0.01, LEEDS[1], hearing_loop=True, step_free=True, languages=["English", "Urdu"]
+        LEEDS[0] + 0.01, LEEDS[1], hearing_loop=True, step_free=True, languages="English|Urdu"
     )
     session: Session = factory.session
     assert [n.venue_id for n in nearest_venues(session, *LEEDS)] == [plain.id, loop.id]

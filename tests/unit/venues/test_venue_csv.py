@@ -100,7 +100,7 @@ def test_rows_update_the_venue_with_the_same_name_and_postcode(
     assert (report.created, report.updated) == (0, 1)
     with_postcodes.expire_all()
     hub = _venues(with_postcodes)["HUB"]
-    assert (hub.address, hub.phone, list(hub.languages)) == ("New Road", "0113 2", ["Polish"])
+    assert (hub.address, hub.phone, hub.language_list) == ("New Road", "0113 2", ["Polish"])
     assert hub.organisation is not None and hub.organisation.name == "Leeds Libraries"
     assert with_postcodes.scalar(select(func.count()).select_from(Organisation)) == 1
     # Updating a venue keeps its sessions.
@@ -131,7 +131,7 @@ def test_export_writes_what_import_reads(with_postcodes: Session, tmp_path: Path
     assert export_venues(with_postcodes, first) == 2
     lines = first.getvalue().splitlines()
     assert lines[0] == ",".join(VENUE_COLUMNS)
-    assert "2026-01-31" in lines[1] and "BSL | English" in lines[1]
+    assert "2026-01-31" in lines[1] and "English | BSL" in lines[1]
     path = tmp_path / "export.csv"
     path.write_text(first.getvalue(), encoding="utf-8")
     report = import_venues(with_postcodes, path, replace=True)

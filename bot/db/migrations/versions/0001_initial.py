@@ -4,11 +4,10 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 
-Besides the tables, each database gets a spatial index on venue positions, so the
-nearest-venue search reads only the venues near the resident:
-- SQLite: an R*Tree virtual table `venue_rtree`, kept in step with `venues` by triggers;
-- PostgreSQL: a GiST index on `point(longitude, latitude)` (the same shape as a PostGIS
-  geometry index, should the deployment move to PostGIS).
+Venue positions are indexed so the nearest-venue search reads only the venues near the
+resident: a B-tree on (latitude, longitude) that a bounding-box query scans (every database),
+and on PostgreSQL a GiST index on `point(longitude, latitude)`, the same shape as a PostGIS
+geometry index should the deployment move to PostGIS.
 """
 
 from __future__ import annotations
@@ -38,21 +37,6 @@ VENUE_FLAGS = (
     "device_lending",
     "sim_data_hub",
 )
-
-SQLITE_RTREE = (
-    "CREATE VIRTUAL TABLE venue_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon)",
-    "INSERT INTO venue_rtree (id, min_lat, max_lat, min_lon, max_lon) "
-    "SELECT id, latitude, latitude, longitude, longitude FROM venues",
-    "CREATE TRIGGER venues_rtree_insert AFTER INSERT ON venues BEGIN "
-    "INSERT INTO venue_rtree (id, min_lat, max_lat, min_lon, max_lon) "
-    "VALUES (new.id, new.latitude, new.latitude, new.longitude, new.longitude); END",
-    "CREATE TRIGGER venues_rtree_update AFTER UPDATE OF latitude, longitude ON venues BEGIN "
-    "UPDATE venue_rtree SET min_lat = new.latitude, max_lat = new.latitude, "
-    "min_lon = new.longitude, max_lon = new.longitude WHERE id = new.id; END",
-    "CREATE TRIGGER venues_rtree_delete AFTER DELETE ON venues BEGIN "
-    "DELETE FROM venue_rtree WHERE id = old.id; END",
-)
-
 
 def _listing_columns() -> list[sa.Column]:
     return [
@@ -98,6 +82,7 @@ def upgrade() -> None:
         sa.Column("website", sa.String(300), nullable=True),
         sa.Column("opening_notes", sa.Text(), nullable=True),
         *[_flag(name) for name in VENUE_FLAGS],
+        sa.Column("languages", sa.String(300), server_default="", nullable=False),
         *_listing_columns(),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
@@ -110,17 +95,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_venues_lat_lon", "venues", ["latitude", "longitude"])
     op.create_index(op.f("ix_venues_organisation_id"), "venues", ["organisation_id"])
-
-    op.create_table(
-        "venue_languages",
-        sa.Column("venue_id", sa.Integer(), nullable=False),
-        sa.Column("language", sa.String(60), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["venue_id"], ["venues.id"], name=op.f("fk_venue_languages_venue_id_venues"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("venue_id", "language", name=op.f("pk_venue_languages")),
-    )
-    op.create_index(op.f("ix_venue_languages_language"), "venue_languages", ["language"])
 
     op.create_table(
         "help_sessions",
@@ -203,23 +177,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("area", name=op.f("pk_postcode_areas")),
     )
 
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for statement in SQLITE_RTREE:
-            op.execute(statement)
-    elif dialect == "postgresql":
+    if op.get_bind().dialect.name == "postgresql":
         op.create_index(
             "ix_venues_point", "venues", [sa.text("point(longitude, latitude)")], postgresql_using="gist"
         )
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for trigger in ("venues_rtree_insert", "venues_rtree_update", "venues_rtree_delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        op.execute("DROP TABLE IF EXISTS venue_rtree")
-    elif dialect == "postgresql":
+    if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_venues_point", table_name="venues")
     for table in (
         "postcode_areas",
@@ -227,7 +192,6 @@ def downgrade() -> None:
         "postcodes",
         "digital_champions",
         "help_sessions",
-        "venue_languages",
         "venues",
         "organisations",
     ):
