@@ -1,7 +1,11 @@
-"""Helpers shared by the actions: dispatching a domain Reply."""
+"""Shared pieces of the actions: dispatching a domain Reply, and the action that only says one."""
 
 from __future__ import annotations
 
+import abc
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.replies import Reply
@@ -9,3 +13,21 @@ from bot.replies import Reply
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=reply.button_dicts())
+
+
+class ReplyAction(Action, abc.ABC):
+    """An action that asks the domain for one Reply and says it. (Abstract: rasa-sdk skips it.)"""
+
+    action_name: ClassVar[str]
+
+    def name(self) -> str:
+        return self.action_name
+
+    @abc.abstractmethod
+    def reply(self, tracker: Tracker) -> Reply: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        send(dispatcher, self.reply(tracker))
+        return []

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 
-from actions.common import send
+from actions.common import ReplyAction
 from bot.kb import answers
 from bot.kb.topics import Topic, cached_topics
 from bot.local import cached_local
@@ -39,36 +38,24 @@ def topic_reply(topic_name: str | None, render: Callable[[Topic], Reply]) -> Rep
     return answers.unknown_topic() if topic is None else render(topic)
 
 
-class ActionAskQuestion(Action):
-    def name(self) -> str:
-        return "action_ask_question"
+class ActionAskQuestion(ReplyAction):
+    action_name = "action_ask_question"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def reply(self, tracker: Tracker) -> Reply:
         settings = get_settings()
         local = cached_local(settings.local_file)
-        send(dispatcher, answers.question_menu(cached_topics(settings.kb_dir), local.popular_topics))
-        return []
+        return answers.question_menu(cached_topics(settings.kb_dir), local.popular_topics)
 
 
-class ActionAnswerTopic(Action):
-    def name(self) -> str:
-        return "action_answer_topic"
+class ActionAnswerTopic(ReplyAction):
+    action_name = "action_answer_topic"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, topic_reply(tracker.get_slot("faq_topic"), answers.short_answer))
-        return []
+    def reply(self, tracker: Tracker) -> Reply:
+        return topic_reply(tracker.get_slot("faq_topic"), answers.short_answer)
 
 
-class ActionTopicDetail(Action):
-    def name(self) -> str:
-        return "action_topic_detail"
+class ActionTopicDetail(ReplyAction):
+    action_name = "action_topic_detail"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, topic_reply(last_topic(tracker.events), answers.full_answer))
-        return []
+    def reply(self, tracker: Tracker) -> Reply:
+        return topic_reply(last_topic(tracker.events), answers.full_answer)

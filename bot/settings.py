@@ -21,6 +21,10 @@ def _default_database_url() -> str:
     return f"sqlite:///{VAR_DIR / 'getonline.db'}"
 
 
+def _default_tracker_store_url() -> str:
+    return f"sqlite:///{VAR_DIR / 'tracker.db'}"
+
+
 def _local_secret() -> str:
     """A per-checkout pseudonymisation key, so `make run` works without configuration.
 
@@ -38,6 +42,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     database_url: str = Field(default_factory=_default_database_url)
+    # The engine's conversation store (Rasa's SQLTrackerStore, SQLAlchemy 1.4 URL).
+    tracker_store_url: str = Field(default_factory=_default_tracker_store_url)
     engine_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     gateway_host: str = "127.0.0.1"

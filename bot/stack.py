@@ -18,7 +18,7 @@ from typing import IO
 
 import httpx
 
-from bot.settings import ROOT
+from bot.settings import ROOT, get_settings
 
 ENGINE_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 MODEL_POINTER = "current"
@@ -67,6 +67,7 @@ class Stack:
 
     def _environment(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
+        env.setdefault("TRACKER_STORE_URL", get_settings().tracker_store_url)
         env.update(
             PYTHONPATH=str(ROOT),
             ENGINE_URL=self.ports.engine_url,
@@ -79,17 +80,44 @@ class Stack:
 
     def commands(self) -> dict[str, list[str]]:
         return {
-            "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.ports.actions)],
+            "actions": [
+                sys.executable,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.ports.actions),
+            ],
             "engine": [
-                str(ENGINE_PYTHON), "-m", "rasa", "run", "--enable-api",
-                "--interface", "127.0.0.1", "--port", str(self.ports.engine),
-                "--model", str(self.model), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml",
-            ],  # fmt: skip
+                str(ENGINE_PYTHON),
+                "-m",
+                "rasa",
+                "run",
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.engine),
+                "--model",
+                str(self.model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
             "gateway": [
-                sys.executable, "-m", "uvicorn", "--factory", "bot.gateway.app:create_app",
-                "--host", "127.0.0.1", "--port", str(self.ports.gateway), "--no-access-log",
-            ],  # fmt: skip
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bot.gateway.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.gateway),
+                "--no-access-log",
+            ],
         }
 
     def _output(self, name: str) -> IO[bytes] | None:
@@ -101,10 +129,29 @@ class Stack:
     def start(self) -> None:
         env = self._environment()
         for name, command in self.commands().items():
-            output = self._output(name)
-            self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None
-            )
+            self._launch(name, command, env)
+
+    def _launch(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        output = self._output(name)
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if output else None
+        )
+
+    def restart(self, *names: str, timeout_seconds: float = 180) -> None:
+        """Stop the named processes (all when none are named), start them again, wait until healthy.
+
+        As after a crash or a deploy: conversations carry on from the tracker store.
+        """
+        commands = self.commands()
+        chosen = list(names or commands)
+        unknown = set(chosen) - set(commands)
+        if unknown:
+            raise StackError(f"no process named {', '.join(sorted(unknown))}")
+        self._terminate([self.processes.pop(name) for name in chosen if name in self.processes])
+        env = self._environment()
+        for name in chosen:
+            self._launch(name, commands[name], env)
+        self.wait_until_healthy(timeout_seconds)
 
     def wait_until_healthy(self, timeout_seconds: float = 180) -> None:
         deadline = time.monotonic() + timeout_seconds
@@ -122,14 +169,18 @@ class Stack:
         raise StackError(f"the bot was not healthy after {timeout_seconds:.0f} s ({url})")
 
     def stop(self, grace_seconds: float = 15) -> None:
-        for process in self.processes.values():
+        self._terminate(list(self.processes.values()), grace_seconds)
+        self.processes.clear()
+
+    @staticmethod
+    def _terminate(processes: list[subprocess.Popen[bytes]], grace_seconds: float = 15) -> None:
+        for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + grace_seconds
-        for process in self.processes.values():
+        for process in processes:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        self.processes.clear()

@@ -43,7 +43,7 @@ async def predict(model: Path, texts: list[str]) -> list[dict]:
 
 def span_scores(gold: list[set], predicted: list[set]) -> dict[str, dict[str, float]]:
     counts: dict[str, Counter] = defaultdict(Counter)
-    for gold_spans, predicted_spans in zip(gold, predicted):
+    for gold_spans, predicted_spans in zip(gold, predicted, strict=False):
         for span in gold_spans & predicted_spans:
             counts[span[2]]["tp"] += 1
         for span in predicted_spans - gold_spans:
@@ -60,7 +60,11 @@ def span_scores(gold: list[set], predicted: list[set]) -> dict[str, dict[str, fl
 
 
 def main() -> None:
-    model = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "models" / (ROOT / "models" / "current").read_text().strip()
+    model = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else ROOT / "models" / (ROOT / "models" / "current").read_text().strip()
+    )
     data = load_data(str(HOLDOUT))
     examples = data.training_examples
     texts = [example.get("text") for example in examples]
@@ -72,19 +76,23 @@ def main() -> None:
     precision, recall, f1, support = precision_recall_fscore_support(
         gold_intents, predicted_intents, labels=labels, zero_division=0
     )
-    accuracy = sum(g == p for g, p in zip(gold_intents, predicted_intents)) / len(examples)
+    accuracy = sum(g == p for g, p in zip(gold_intents, predicted_intents, strict=False)) / len(examples)
     base_accuracy = sum(
-        g.split("/")[0] == p.split("/")[0] for g, p in zip(gold_intents, predicted_intents)
+        g.split("/")[0] == p.split("/")[0] for g, p in zip(gold_intents, predicted_intents, strict=False)
     ) / len(examples)
     macro_f1 = sum(f1) / len(f1)
 
-    gold_spans = [{(e["start"], e["end"], e["entity"]) for e in example.get("entities") or []} for example in examples]
-    predicted_spans = [{(e["start"], e["end"], e["entity"]) for e in parse.get("entities") or []} for parse in parses]
+    gold_spans = [
+        {(e["start"], e["end"], e["entity"]) for e in example.get("entities") or []} for example in examples
+    ]
+    predicted_spans = [
+        {(e["start"], e["end"], e["entity"]) for e in parse.get("entities") or []} for parse in parses
+    ]
     entity_scores = span_scores(gold_spans, predicted_spans)
 
     errors = [
         {"text": t, "expected": g, "predicted": p}
-        for t, g, p in zip(texts, gold_intents, predicted_intents)
+        for t, g, p in zip(texts, gold_intents, predicted_intents, strict=False)
         if g != p
     ]
     lines = [
@@ -102,21 +110,47 @@ def main() -> None:
         "| intent | precision | recall | F1 | support |",
         "|---|---|---|---|---|",
     ]
-    for label, p, r, f, s in zip(labels, precision, recall, f1, support):
+    for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=False):
         lines.append(f"| {label} | {p:.2f} | {r:.2f} | {f:.2f} | {s} |")
-    lines += ["", "## Entities (exact span and type)", "", "| entity | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Entities (exact span and type)",
+        "",
+        "| entity | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
     for entity, s in entity_scores.items():
-        lines.append(f"| {entity} | {s['precision']:.2f} | {s['recall']:.2f} | {s['f1']:.2f} | {s['support']} |")
-    lines += ["", f"## Misclassified ({len(errors)})", "", "| message | expected | predicted |", "|---|---|---|"]
+        lines.append(
+            f"| {entity} | {s['precision']:.2f} | {s['recall']:.2f} | {s['f1']:.2f} | {s['support']} |"
+        )
+    lines += [
+        "",
+        f"## Misclassified ({len(errors)})",
+        "",
+        "| message | expected | predicted |",
+        "|---|---|---|",
+    ]
     for error in errors:
         text = error["text"].replace("|", "/")
         lines.append(f"| {text} | {error['expected']} | {error['predicted']} |")
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(
-        json.dumps({"accuracy": accuracy, "base_accuracy": base_accuracy, "macro_f1": macro_f1, "entities": entity_scores, "errors": errors}, indent=2)
+        json.dumps(
+            {
+                "accuracy": accuracy,
+                "base_accuracy": base_accuracy,
+                "macro_f1": macro_f1,
+                "entities": entity_scores,
+                "errors": errors,
+            },
+            indent=2,
+        )
     )
-    print(f"intent accuracy {accuracy:.3f} (faq folded {base_accuracy:.3f}); report in {REPORT.relative_to(ROOT)}")
+    print(
+        f"intent accuracy {accuracy:.3f} (faq folded {base_accuracy:.3f}); "
+        f"report in {REPORT.relative_to(ROOT)}"
+    )
 
 
 if __name__ == "__main__":

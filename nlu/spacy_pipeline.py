@@ -21,6 +21,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.util import compile_suffix_regex
 
 from bot.geo.places import load_places
 
@@ -43,7 +44,10 @@ def entity_patterns(places_file: Path = PLACES_FILE, needs_file: Path = NEEDS_FI
     """EntityRuler patterns; `id` carries the normalised value the extractor reports."""
     patterns: list[dict] = [
         {"label": "postcode", "pattern": [{"LOWER": {"REGEX": FULL_SHAPE}}]},
-        {"label": "postcode", "pattern": [{"LOWER": {"REGEX": OUTCODE_SHAPE}}, {"LOWER": {"REGEX": INCODE_SHAPE}}]},
+        {
+            "label": "postcode",
+            "pattern": [{"LOWER": {"REGEX": OUTCODE_SHAPE}}, {"LOWER": {"REGEX": INCODE_SHAPE}}],
+        },
         {"label": "postcode", "pattern": [{"LOWER": {"REGEX": OUTCODE_SHAPE}}]},
     ]
     for place in load_places(places_file):
@@ -54,8 +58,16 @@ def entity_patterns(places_file: Path = PLACES_FILE, needs_file: Path = NEEDS_FI
     return patterns
 
 
+def _keep_postcodes_whole(nlp: Language) -> None:
+    """spaCy splits units off numbers ("7tb" -> "7", "tb"), which breaks postcodes like LS15 7TB.
+    Residents don't write "10km" to this bot, so that suffix rule goes."""
+    suffixes = [rule for rule in nlp.Defaults.suffixes or [] if "km" not in rule]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+
+
 def build(normalise_file: Path = NORMALISE_FILE) -> Language:
     nlp = spacy.blank("en")
+    _keep_postcodes_whole(nlp)
     attribute_ruler = nlp.add_pipe("attribute_ruler")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})

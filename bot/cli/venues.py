@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import click
 from sqlalchemy import select
@@ -88,7 +89,7 @@ def import_champions_command(file: Path, replace: bool) -> None:
 
 @cli.command("export-venues")
 @click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
-def export_venues_command(output) -> None:  # type: ignore[no-untyped-def]
+def export_venues_command(output: TextIO) -> None:
     """Write every venue as CSV, in the import format (to OUTPUT, or the screen)."""
     prepare_database()
     with session_scope() as session:

@@ -267,3 +267,23 @@ class PostcodeArea(Base):
     area: Mapped[str] = mapped_column(String(2), primary_key=True)
     postcodes: Mapped[int] = mapped_column(Integer)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConfidenceResult(Base):
+    """One finished confidence check, without identity (see bot.confidence.store).
+
+    `person` is a one-way hash of the conversation's pseudonymous id, so a retake can be
+    compared with the last result; no name, number or answer text is kept. `area_scores` maps
+    each skill area of content/confidence.yml to a whole percentage.
+    """
+
+    __tablename__ = "confidence_results"
+    __table_args__ = (Index("ix_confidence_results_person_taken_on", "person", "taken_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(String(64))
+    taken_on: Mapped[date] = mapped_column(Date)
+    area_scores: Mapped[dict[str, int]] = mapped_column(JSON)
+    total_score: Mapped[int] = mapped_column(SmallInteger)
+    level: Mapped[str] = mapped_column(String(40), index=True)
+    referral_code: Mapped[str | None] = mapped_column(String(40), index=True)

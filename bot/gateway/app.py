@@ -48,7 +48,7 @@ async def rest_webhook(request: Request) -> Response:
     try:
         body = await request.json()
     except ValueError:
-        return JSONResponse({"error": "Send JSON: {\"sender\": ..., \"message\": ...}"}, status_code=400)
+        return JSONResponse({"error": 'Send JSON: {"sender": ..., "message": ...}'}, status_code=400)
     sender, message = (body.get("sender"), body.get("message")) if isinstance(body, dict) else (None, None)
     if not isinstance(sender, str) or not sender or len(sender) > MAX_SENDER_CHARS:
         return JSONResponse({"error": "'sender' must be a non-empty string"}, status_code=400)
@@ -77,7 +77,9 @@ async def health(request: Request) -> Response:
     )
     checks = {"engine": engine_ok, "action_server": actions_ok, "database": database_ok}
     status = 200 if all(checks.values()) else 503
-    return JSONResponse({"status": "ok" if status == 200 else "unavailable", "checks": checks}, status_code=status)
+    return JSONResponse(
+        {"status": "ok" if status == 200 else "unavailable", "checks": checks}, status_code=status
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

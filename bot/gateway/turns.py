@@ -56,9 +56,7 @@ class BotMessage:
 
 
 class Conversations:
-    def __init__(
-        self, engine: Engine, secret: str, local: LocalInfo, max_message_chars: int = 1000
-    ) -> None:
+    def __init__(self, engine: Engine, secret: str, local: LocalInfo, max_message_chars: int = 1000) -> None:
         self._engine = engine
         self._secret = secret
         self._local = local

@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from bot.db.bulk import insert_rows
 from bot.db.models import OutcodeCentroid, PostcodeArea, PostcodePoint
 
 ATTRIBUTION = "Contains OS data © Crown copyright and database right"
@@ -132,9 +133,9 @@ def load_area(session: Session, data_dir: Path, area: str) -> int:
         }
         for row in rows
     )
+    table = PostcodePoint.__table__
     for batch in _batches(records, _BATCH):
-        # Core insert: ORM bookkeeping would double the time for a million rows.
-        session.connection().execute(insert(PostcodePoint), batch)
+        insert_rows(session.connection(), table, batch)  # type: ignore[arg-type]
     centroids = (
         select(
             PostcodePoint.outcode,

@@ -9,11 +9,13 @@ service is down the outcode's centre stands in, marked approximate.
 from __future__ import annotations
 
 import enum
+import logging
 import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,8 @@ from bot.db.models import OutcodeCentroid, PostcodeArea, PostcodePoint
 from bot.geo import postcodes
 from bot.geo.gazetteer import EMPTY, Gazetteer
 from bot.geo.postcodes_io import GeocoderUnavailable, PostcodeGeocoder
+
+log = logging.getLogger(__name__)
 
 
 class LocationError(enum.Enum):
@@ -77,7 +81,11 @@ def looks_like_postcode_attempt(text: str) -> bool:
 
 
 def _area_is_loaded(session: Session, area: str) -> bool:
-    return session.get(PostcodeArea, area) is not None
+    if session.get(PostcodeArea, area) is not None:
+        return True
+    if not session.scalar(select(exists().where(PostcodeArea.area.is_not(None)))):
+        log.warning("No postcodes are loaded: run `python -m bot setup-db` (or load-postcodes)")
+    return False
 
 
 def _outcode_location(session: Session, outcode: str, label: str, *, approximate: bool) -> Location | None:

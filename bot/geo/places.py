@@ -33,6 +33,10 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9 ]", " ", text.lower())).strip()
 
 
+def _split(cell: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (cell or "").split("|") if part.strip())
+
+
 def load_places(path: Path) -> list[Place]:
     """Read the gazetteer. Raises ValueError naming the row for a broken line."""
     places: list[Place] = []
@@ -45,8 +49,8 @@ def load_places(path: Path) -> list[Place]:
                         kind=row.get("kind", "").strip() or "place",
                         latitude=float(row["latitude"]),
                         longitude=float(row["longitude"]),
-                        outcodes=tuple(o.strip().upper() for o in (row.get("outcodes") or "").split("|") if o.strip()),
-                        aliases=tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()),
+                        outcodes=tuple(o.upper() for o in _split(row.get("outcodes"))),
+                        aliases=_split(row.get("aliases")),
                     )
                 )
             except (KeyError, TypeError, ValueError) as error:

@@ -10,19 +10,25 @@ import re
 from dataclasses import dataclass
 
 # The shapes the Royal Mail allows: A9 9AA, A99 9AA, AA9 9AA, AA99 9AA, A9A 9AA, AA9A 9AA.
-_OUTCODE = r"(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"
+_OUTCODE = (
+    r"(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}"
+    r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"
+)
 _INCODE = r"[0-9][ABD-HJLNP-UW-Z]{2}"
 _FULL_RE = re.compile(rf"^({_OUTCODE})\s*({_INCODE})$")
 _OUTCODE_RE = re.compile(rf"^({_OUTCODE})$")
 # Postcode areas in use (Royal Mail), so that "MP3" or "XY1" are not taken for postcodes.
-AREAS = frozenset(
+_AREA_LIST = (
     "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY "
     "E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE "
     "LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL "
-    "SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE".split()
+    "SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE"
 )
+AREAS = frozenset(_AREA_LIST.split())
 # Looser shape used to spot something the resident meant as a postcode, valid or not.
-_LOOKS_LIKE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)(?:\s*([0-9][A-Za-z]{2}))?(?![A-Za-z0-9])")
+_LOOKS_LIKE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)(?:\s*([0-9][A-Za-z]{2}))?(?![A-Za-z0-9])"
+)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,15 @@ from bot.kb.topics import Topic
 from bot.local import LocalInfo
 from bot.replies import FIND_HELP, MENU, TALK_TO_PERSON, Button, Reply, intent_payload
 
-__all__ = ["Reply", "forget_me", "full_answer", "human_handoff", "question_menu", "short_answer", "unknown_topic"]
+__all__ = [
+    "Reply",
+    "forget_me",
+    "full_answer",
+    "human_handoff",
+    "question_menu",
+    "short_answer",
+    "unknown_topic",
+]
 
 
 # "More" always means the topic answered last (see actions/topics.py), so the payload needs no
@@ -48,9 +56,13 @@ def forget_me(local: LocalInfo) -> Reply:
 
 def question_menu(topics: dict[str, Topic], popular: tuple[str, ...]) -> Reply:
     """Type a question, or pick one of the topics people ask about most."""
-    buttons = tuple(Button(topics[name].title, intent_payload("ask_topic", faq_topic=name)) for name in popular)
+    buttons = tuple(
+        Button(topics[name].title, intent_payload("ask_topic", faq_topic=name)) for name in popular
+    )
     return Reply("Type your question in your own words. Or pick a topic:", buttons)
 
 
 def unknown_topic() -> Reply:
-    return Reply("Sorry, I don't have that topic. Type your question, or choose:", (FIND_HELP, TALK_TO_PERSON))
+    return Reply(
+        "Sorry, I don't have that topic. Type your question, or choose:", (FIND_HELP, TALK_TO_PERSON)
+    )

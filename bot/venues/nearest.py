@@ -4,9 +4,10 @@ The search asks the index for the venues in a small box around the point, measur
 great-circle distance, and stops as soon as it holds `limit` suitable venues inside the circle
 the box was drawn round (anything nearer would have been in the box). Otherwise it grows the
 box: to the distance of the `limit`-th suitable venue seen so far when there are enough,
-else to twice the radius (four times when the box was empty), never beyond `max_km`. Filters the database can test (active,
-facilities, language, network) are in the query; the one it cannot (a session in the next
-N days, which needs the recurrence rules) is applied in Python to the few candidates only.
+else to twice the radius (four times when the box was empty), never beyond `max_km`.
+Filters the database can test (active, facilities, language, network) are in the query; the
+one it cannot (a session in the next N days, which needs the recurrence rules) is applied in
+Python to the few candidates only.
 """
 
 from __future__ import annotations

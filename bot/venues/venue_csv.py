@@ -40,6 +40,8 @@ VENUE_COLUMNS = (
     "sample",
 )
 _IN_CHUNK = 500
+_LOOKUP_CHUNK = 2_000
+_BY_OUTCODE = 10_000
 
 
 @dataclass
@@ -132,15 +134,22 @@ def _parse(number: int, raw: dict[str, str], errors: list[RowError]) -> VenueRow
 
 
 def _place_by_postcode(session: Session, rows: list[VenueRow], errors: list[RowError]) -> None:
-    """Fill in coordinates for rows that gave only a postcode, from the postcodes table."""
-    needed = sorted({str(r.values["postcode"]) for r in rows if r.values["latitude"] is None})
+    """Fill in coordinates for rows that gave only a postcode, from the postcodes table.
+
+    A few thousand postcodes are asked for by name, 2,000 to a query; beyond that, whole
+    outcodes are read (a few hundred postcodes each), which for a 100,000-row file is a
+    handful of queries instead of fifty.
+    """
+    needed = {str(r.values["postcode"]) for r in rows if r.values["latitude"] is None}
+    columns = (PostcodePoint.postcode, PostcodePoint.latitude, PostcodePoint.longitude)
+    if len(needed) > _BY_OUTCODE:
+        keys, column = sorted({postcode.split()[0] for postcode in needed}), PostcodePoint.outcode
+    else:
+        keys, column = sorted(needed), PostcodePoint.postcode
     known: dict[str, tuple[float | None, float | None]] = {}
-    for start in range(0, len(needed), _IN_CHUNK):
-        chunk = needed[start : start + _IN_CHUNK]
-        query = select(PostcodePoint.postcode, PostcodePoint.latitude, PostcodePoint.longitude).where(
-            PostcodePoint.postcode.in_(chunk)
-        )
-        known.update({pc: (lat, lon) for pc, lat, lon in session.execute(query)})
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        query = select(*columns).where(column.in_(keys[start : start + _LOOKUP_CHUNK]))
+        known.update({pc: (lat, lon) for pc, lat, lon in session.execute(query) if pc in needed})
     for row in rows:
         if row.values["latitude"] is not None:
             continue

@@ -11,7 +11,7 @@ each one means and gives it a normalised value, so the actions never see "ls97ab
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -25,11 +25,15 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.geo import postcodes
 
 MAX_TEXT_CHARS = 2000
+# Text-speak that is also a postcode district: "b4" is "before", not Birmingham.
+TEXT_SPEAK = frozenset({"b4", "m8", "l8", "w8", "n1", "e2"})
 
 
-def entity_value(label: str, text: str, ent_id: str) -> Optional[str]:
+def entity_value(label: str, text: str, ent_id: str) -> str | None:
     """The normalised value of a span, or None when the span is not really an entity."""
     if label == "postcode":
+        if text.lower() in TEXT_SPEAK:
+            return None
         parsed = postcodes.parse(text)
         if parsed is not None:
             return str(parsed)
@@ -46,20 +50,20 @@ class GetOnlineEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Entity extractor over the repo's spaCy EntityRuler (postcodes, gazetteer, needs)."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [SpacyNLP]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"dimensions": ["postcode", "place", "need"]}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._dimensions = set(config["dimensions"])
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -67,14 +71,14 @@ class GetOnlineEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls({**cls.get_default_config(), **config})
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["spacy"]
 
-    def extract(self, nlp: Any, text: str) -> List[Dict[Text, Any]]:
+    def extract(self, nlp: Any, text: str) -> list[dict[str, Any]]:
         # The doc Rasa shares is lower-cased; run on the resident's own text so that the
         # reported spans and values keep their case. Very long messages are cut for speed.
         doc = nlp(text[:MAX_TEXT_CHARS])
-        entities: List[Dict[Text, Any]] = []
+        entities: list[dict[str, Any]] = []
         for ent in doc.ents:
             if ent.label_ not in self._dimensions:
                 continue
@@ -92,7 +96,7 @@ class GetOnlineEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
         return self.add_extractor_name(entities)
 
-    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+    def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text:

@@ -35,12 +35,11 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("e2e")
     env = {
         "DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
+        "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
         "PSEUDONYM_SECRET": E2E_SECRET,
         "POSTCODE_AREAS": "LS",
     }
-    subprocess.run(
-        [sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True
-    )
+    subprocess.run([sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True)
     return env
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.e2e.conftest import Resident
 
 ATTRIBUTION = "Contains OS data"
@@ -27,14 +29,14 @@ def test_more_shows_the_next_places_and_the_location_is_remembered(resident: Res
     first = resident.text(resident.say("find help near Harehills"))
     more = resident.text(resident.say("more"))
     assert more and more != first
-    assert "1." not in more.split("\n", 2)[1], "numbering carries on from the first page"
+    assert not re.search(r"^1\. ", more, re.MULTILINE), "numbering carries on from the first page"
     again = resident.say("/find_help")
     assert "postcode" not in resident.text(again).split("\n")[0].lower(), "it remembers where"
 
 
 def test_a_bad_postcode_gets_a_clear_message_and_can_be_corrected(resident: Resident) -> None:
     resident.say("find help near me")
-    wrong = resident.say("LS99 9ZZZ")
+    wrong = resident.say("LS9 7B")
     assert "doesn't look right" in resident.text(wrong) or "can't find that postcode" in resident.text(wrong)
     fixed = resident.say("LS1 3AB")
     assert "Leeds Central Library" in resident.text(fixed)

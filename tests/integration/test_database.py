@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import delete, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import migrate
@@ -15,7 +17,7 @@ from bot.db.session import get_engine, ping, session_scope
 from bot.settings import get_settings
 
 
-def test_engines_are_cached_per_url(sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_engines_are_cached_per_url(sqlite_url: str, tmp_path: Path) -> None:
     assert get_engine(sqlite_url) is get_engine(sqlite_url)
     assert get_engine(sqlite_url) is not get_engine(f"sqlite:///{tmp_path / 'other.db'}")
 
@@ -74,7 +76,7 @@ def test_deleting_a_venue_deletes_its_sessions(migrated_url: str) -> None:
         )
         session.add(venue)
     with session_scope(migrated_url) as session:
-        session.execute(Venue.__table__.delete())
+        session.execute(delete(Venue))
     with session_scope(migrated_url) as session:
         assert session.scalars(select(HelpSession)).all() == []
 
@@ -86,7 +88,7 @@ def test_the_network_column_only_takes_known_networks(migrated_url: str) -> None
         venue = Venue(name="Hub", latitude=53.8, longitude=-1.5)
         session.add(venue)
         session.flush()
-        bad = HelpSession.__table__.insert().values(
+        bad = insert(HelpSession).values(
             venue_id=venue.id, title="x", network="sport", recurrence="weekly", start_time=time(10)
         )
         with pytest.raises(IntegrityError):

@@ -25,6 +25,8 @@ def test_misspellings_find_the_official_name() -> None:
 
 def test_a_broken_row_is_reported_with_its_number(tmp_path: Path) -> None:
     path = tmp_path / "places.csv"
-    path.write_text("name,kind,latitude,longitude,outcodes,aliases\nArmley,neighbourhood,53.79,-1.59,LS12,\nBad,area,north,-1.5,,\n")
+    path.write_text(
+        "name,kind,latitude,longitude,outcodes,aliases\nArmley,neighbourhood,53.79,-1.59,LS12,\nBad,area,north,-1.5,,\n"
+    )
     with pytest.raises(ValueError, match="row 3"):
         load_places(path)

@@ -48,7 +48,10 @@ def test_health_says_which_part_is_down(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("body", "expected"),
-    [({"sender": "a", "message": ""}, "Please type a message"), ({"sender": "a", "message": "x" * 5000}, "too long")],
+    [
+        ({"sender": "a", "message": ""}, "Please type a message"),
+        ({"sender": "a", "message": "x" * 5000}, "too long"),
+    ],
 )
 def test_empty_and_huge_messages_get_a_clear_answer(client: TestClient, body: dict, expected: str) -> None:
     [message] = client.post("/webhooks/rest/webhook", json=body).json()

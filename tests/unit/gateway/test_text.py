@@ -10,7 +10,9 @@ def test_clean_removes_controls_and_bidi_overrides_and_folds_space() -> None:
 
 def test_only_button_intents_pass_as_commands() -> None:
     assert safe_for_engine("/help", ALLOWED) == "/help"
-    assert safe_for_engine('/more_detail{"faq_topic": "scams"}', ALLOWED) == '/more_detail{"faq_topic": "scams"}'
+    assert (
+        safe_for_engine('/more_detail{"faq_topic": "scams"}', ALLOWED) == '/more_detail{"faq_topic": "scams"}'
+    )
     assert safe_for_engine("/restart", ALLOWED) == "restart"
     assert safe_for_engine('/session_start{"x": 1}', ALLOWED) == 'session_start{"x": 1}'
     assert safe_for_engine("free wifi", ALLOWED) == "free wifi"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -127,7 +128,7 @@ def test_when_the_online_geocoder_is_down_the_outcode_stands_in(loaded: Session)
     assert location is not None and location.approximate and location.label == "LS1 1ZZ"
 
 
-def _client(handler) -> PostcodesIO:  # type: ignore[no-untyped-def]
+def _client(handler: Callable[[httpx.Request], httpx.Response]) -> PostcodesIO:
     return PostcodesIO("https://postcodes.test", timeout=0.5, transport=httpx.MockTransport(handler))
 
 
@@ -153,7 +154,7 @@ def test_postcodes_io_not_found_is_none() -> None:
         lambda request: httpx.Response(200, json={"result": {"latitude": None, "longitude": None}}),
     ],
 )
-def test_postcodes_io_errors_are_unavailable(respond) -> None:  # type: ignore[no-untyped-def]
+def test_postcodes_io_errors_are_unavailable(respond: Callable[[httpx.Request], httpx.Response]) -> None:
     with pytest.raises(GeocoderUnavailable):
         _client(respond).lookup("LS1 1ZZ")
 
@@ -164,3 +165,8 @@ def test_postcodes_io_timeouts_are_unavailable() -> None:
 
     with pytest.raises(GeocoderUnavailable):
         _client(handler).lookup("LS1 1ZZ")
+
+
+def test_an_empty_postcode_table_is_logged(db_session: Session, caplog: pytest.LogCaptureFixture) -> None:
+    assert locate_text(db_session, "LS1 1AZ").error is LocationError.OUTSIDE_AREA
+    assert "No postcodes are loaded" in caplog.text

@@ -50,4 +50,11 @@ def test_missing_topics_are_named(tmp_path: Path) -> None:
 
 
 def test_topic_model_is_the_schema() -> None:
-    assert set(Topic.model_fields) >= {"examples", "short_answer", "full_answer", "links", "sources", "last_reviewed"}
+    assert set(Topic.model_fields) >= {
+        "examples",
+        "short_answer",
+        "full_answer",
+        "links",
+        "sources",
+        "last_reviewed",
+    }

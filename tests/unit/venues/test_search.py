@@ -11,7 +11,7 @@ from bot.geo.codepoint import load_postcodes
 from bot.geo.gazetteer import Gazetteer
 from bot.geo.locate import LocationError
 from bot.geo.places import Place
-from bot.venues.search import find_help
+from bot.venues.search import HelpResult, find_help
 from tests.conftest import LS1_1AZ, Factory
 
 NOW = datetime(2025, 11, 26, 9, tzinfo=UTC)  # a Wednesday
@@ -33,7 +33,7 @@ def leeds(factory: Factory, codepoint_dir: Path) -> Factory:
     return factory
 
 
-def _names(result) -> list[str]:  # type: ignore[no-untyped-def]
+def _names(result: HelpResult) -> list[str]:
     return [venue.name for venue in result.venues]
 
 
@@ -117,3 +117,13 @@ def test_the_default_gazetteer_is_the_settings_file(leeds: Factory) -> None:
     session: Session = leeds.session
     result = find_help(session, "Harehills", now=NOW)
     assert result.ok and result.location.label == "Harehills"  # type: ignore[union-attr]
+
+
+def test_more_is_offered_while_venues_remain_within_the_wider_search(factory: Factory) -> None:
+    for km in (1, 2, 3):
+        factory.venue(LS1_1AZ[0] + km / 111.2, LS1_1AZ[1], name=f"Near {km}")
+    factory.venue(LS1_1AZ[0] + 30 / 111.2, LS1_1AZ[1], name="Far")  # 18.6 miles
+    first = find_help(factory.session, lat=LS1_1AZ[0], lon=LS1_1AZ[1], now=NOW)
+    assert _names(first) == ["Near 1", "Near 2", "Near 3"] and first.has_more and not first.widened
+    second = find_help(factory.session, lat=LS1_1AZ[0], lon=LS1_1AZ[1], offset=3, now=NOW)
+    assert _names(second) == ["Far"] and second.widened and not second.has_more

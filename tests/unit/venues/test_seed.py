@@ -23,7 +23,7 @@ def test_the_sample_files_seed_an_empty_database_once(db_session: Session) -> No
     assert all(venue.is_sample and venue.postcode and venue.postcode.startswith("LS") for venue in venues)
     networks = set(db_session.scalars(select(HelpSession.network)))
     assert networks == set(Network), "a few sessions per network"
-    assert db_session.scalar(select(func.count()).select_from(DigitalChampion)) >= 3
+    assert (db_session.scalar(select(func.count()).select_from(DigitalChampion)) or 0) >= 3
     # Not empty any more: nothing is seeded again, even after staff deleted a venue.
     db_session.delete(venues[0])
     db_session.flush()

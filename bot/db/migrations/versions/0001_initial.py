@@ -38,6 +38,7 @@ VENUE_FLAGS = (
     "sim_data_hub",
 )
 
+
 def _listing_columns() -> list[sa.Column]:
     return [
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),

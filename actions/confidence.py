@@ -1,0 +1,163 @@
+"""The confidence check, as thin adapters: a form whose one slot takes each answer in turn.
+
+`confidence_form` requests `confidence_answer` (from_text) until every question in
+content/confidence.yml has an answer; the answers so far live in `confidence_answers`, so the
+check carries on where it was left, also after a restart (the tracker store keeps slots and
+the active form). Everything else is in `bot.confidence`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import send
+from actions.topics import last_topic
+from bot.confidence import replies
+from bot.confidence.answers import looks_like_question
+from bot.confidence.flow import Outcome, Turn, take_turn
+from bot.confidence.scoring import next_question
+from bot.confidence.service import ask, clean_answers, current_check, finish, introduction
+from bot.kb.topics import cached_topics
+from bot.settings import get_settings
+
+FORM = "confidence_form"
+ANSWER = "confidence_answer"
+ANSWERS = "confidence_answers"
+UNCLEAR = "confidence_unclear"
+REQUESTED_SLOT = "requested_slot"
+
+# Intents that, when a message is not an answer, mean the resident wants something else: the
+# form steps aside and a rule in data/rules/confidence.yml answers (each one needs a rule).
+ELSEWHERE_INTENTS = frozenset(
+    {"faq", "help", "human_handoff", "find_help", "ask_question", "goodbye", "opt_out", "forget_me"}
+)
+MIN_INTENT_CONFIDENCE = 0.7
+
+
+def wants_elsewhere(message: dict[str, Any]) -> bool:
+    intent = message.get("intent") or {}
+    if intent.get("name") not in ELSEWHERE_INTENTS or (intent.get("confidence") or 0) < MIN_INTENT_CONFIDENCE:
+        return False
+    # A knowledge-base intent only for a question ("how do I...?"), not for a muddled answer.
+    return intent["name"] != "faq" or looks_like_question(message.get("text") or "")
+
+
+def turn_for(tracker: Tracker, text: str) -> Turn:
+    check = current_check()
+    message = tracker.latest_message or {}
+    return take_turn(
+        check,
+        clean_answers(check, tracker.get_slot(ANSWERS)),
+        text,
+        unclear_before=bool(tracker.get_slot(UNCLEAR)),
+        wants_elsewhere=wants_elsewhere(message),
+        wants_check=(message.get("intent") or {}).get("name") == "start_confidence_check",
+    )
+
+
+class ValidateConfidenceForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_confidence_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        text = tracker.slots_to_validate().get(ANSWER)
+        if text is not None and turn_for(tracker, str(text)).outcome is Outcome.ELSEWHERE:
+            # Not an answer, and clearly something else: let the rules take this message.
+            return [SlotSet(ANSWER, None), ActionExecutionRejected(FORM)]
+        return await super().run(dispatcher, tracker, domain)
+
+    def validate_confidence_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        turn = turn_for(tracker, str(value))
+        if turn.reply is not None:
+            send(dispatcher, turn.reply)
+        slots: dict[str, Any] = {ANSWERS: turn.answers, UNCLEAR: turn.unclear, ANSWER: None}
+        if turn.outcome is Outcome.DONE:
+            slots[ANSWER] = str(value)  # filled: the form is complete
+        elif turn.outcome.ends_check:
+            slots[REQUESTED_SLOT] = None  # stop or pause: the form ends, the answers stay
+        return slots
+
+
+class ActionAskConfidenceAnswer(Action):
+    """Asks the next unanswered question (the form calls it while `confidence_answer` is empty)."""
+
+    def name(self) -> str:
+        return "action_ask_confidence_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        check = current_check()
+        reply = ask(check, clean_answers(check, tracker.get_slot(ANSWERS)), bool(tracker.get_slot(UNCLEAR)))
+        if reply is not None:
+            send(dispatcher, reply)
+        return []
+
+
+class ActionConfidenceStart(Action):
+    """Says what the check is, or welcomes the resident back to where they left it."""
+
+    def name(self) -> str:
+        return "action_confidence_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        check = current_check()
+        saved = clean_answers(check, tracker.get_slot(ANSWERS))
+        if next_question(check, saved) is None:
+            saved = {}
+        send(dispatcher, introduction(check, saved))
+        return [SlotSet(ANSWERS, saved), SlotSet(UNCLEAR, False), SlotSet(ANSWER, None)]
+
+
+class ActionConfidenceResult(Action):
+    """After the form: the result when every question has an answer (a stop has said its piece)."""
+
+    def name(self) -> str:
+        return "action_confidence_result"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        check = current_check()
+        saved = clean_answers(check, tracker.get_slot(ANSWERS))
+        if not saved or next_question(check, saved) is not None:
+            return [SlotSet(ANSWER, None)]
+        finished = finish(
+            check,
+            saved,
+            tracker.sender_id,
+            referral_code=tracker.get_slot("referral_code"),
+            location=tracker.get_slot("location"),
+            need=tracker.get_slot("need"),
+        )
+        for reply in finished.replies:
+            send(dispatcher, reply)
+        events = [SlotSet(ANSWERS, None), SlotSet(ANSWER, None), SlotSet(UNCLEAR, False)]
+        if finished.results_offset is not None:
+            events.append(SlotSet("results_offset", finished.results_offset))
+        return events
+
+
+class ActionConfidenceAside(Action):
+    """A question during the check: the short answer, without buttons, so the answers stay 1 to 4."""
+
+    def name(self) -> str:
+        return "action_confidence_aside"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        topic = cached_topics(get_settings().kb_dir).get(last_topic(tracker.events) or "")
+        send(dispatcher, replies.aside(topic.short_answer if topic is not None else None))
+        return []

@@ -1,0 +1,108 @@
+"""What the Rasa actions call: the current check, its start, its questions and its end."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.confidence import replies
+from bot.confidence.content import ConfidenceCheck, cached_check
+from bot.confidence.scoring import Answers, answered, next_question, progress, score
+from bot.confidence.store import record
+from bot.kb.topics import cached_topics
+from bot.replies import Reply
+from bot.settings import Settings, get_settings
+from bot.venues.replies import nearest_help
+
+log = logging.getLogger(__name__)
+
+DATA_FILE = "confidence.yml"
+
+
+def topic_titles(settings: Settings | None = None) -> dict[str, str]:
+    settings = settings or get_settings()
+    return {name: topic.title for name, topic in cached_topics(settings.kb_dir).items()}
+
+
+def current_check(settings: Settings | None = None) -> ConfidenceCheck:
+    """content/confidence.yml, checked against the knowledge base; re-read when staff edit it."""
+    settings = settings or get_settings()
+    return cached_check(settings.content_dir / DATA_FILE, topic_titles(settings))
+
+
+def clean_answers(check: ConfidenceCheck, saved: object) -> dict[str, int]:
+    """The answers kept in the conversation, for the questions the file has now."""
+    if not isinstance(saved, Mapping):
+        return {}
+    known = {q.id for q in check.questions}
+    cleaned: dict[str, int] = {}
+    for key, value in saved.items():
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            continue
+        if key in known and 1 <= number <= len(check.scale):
+            cleaned[key] = number
+    return cleaned
+
+
+def introduction(check: ConfidenceCheck, answers: Answers) -> Reply:
+    return replies.introduction(check, len(answered(check, answers)))
+
+
+def ask(check: ConfidenceCheck, answers: Answers, unclear: bool) -> Reply | None:
+    """The next question; spelled out after an unclear answer. None when all are answered."""
+    asked = next_question(check, answers)
+    if asked is None:
+        return None
+    return replies.question_again(check, asked) if unclear else replies.question(check, asked)
+
+
+@dataclass(frozen=True)
+class Finished:
+    replies: list[Reply]
+    # Where "More" carries on in the nearest-help list, when it was shown.
+    results_offset: int | None = None
+
+
+def finish(
+    check: ConfidenceCheck,
+    answers: Answers,
+    conversation_id: str,
+    *,
+    referral_code: str | None = None,
+    location: str | None = None,
+    need: str | None = None,
+    today: date | None = None,
+    settings: Settings | None = None,
+) -> Finished:
+    """Score, keep the result (without identity), and say the level, next steps and where to go."""
+    settings = settings or get_settings()
+    result = score(check, answers)
+    try:
+        previous = record(
+            settings.database_url, conversation_id, result, today or date.today(), referral_code
+        )
+    except SQLAlchemyError:
+        log.exception("could not keep a confidence result")
+        previous = None
+    nearby, offset = None, None
+    if location:
+        try:
+            found = nearest_help(settings.database_url, location, need)
+        except SQLAlchemyError:
+            log.exception("could not find help near a known location")
+        else:
+            if found.location_ok:
+                nearby, offset = found.reply, found.next_offset
+    said = replies.result_replies(
+        result,
+        topic_titles(settings),
+        progress(check, previous.level if previous else None, result.level),
+        nearby,
+    )
+    return Finished(said, offset)

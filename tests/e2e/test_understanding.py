@@ -1,0 +1,61 @@
+"""What the engine understands, asked of the running engine's /model/parse."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.stack import Stack
+
+
+def parse(stack: Stack, text: str) -> dict:
+    response = httpx.post(f"{stack.ports.engine_url}/model/parse", json={"text": text}, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def entities(stack: Stack, text: str) -> list[tuple[str, str, str]]:
+    return [(e["entity"], text[e["start"] : e["end"]], e["value"]) for e in parse(stack, text)["entities"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my postcode is ls9 7bg", [("postcode", "ls9 7bg", "LS9 7BG")]),
+        ("LS97BG", [("postcode", "LS97BG", "LS9 7BG")]),
+        ("anything near LS15 7TB?", [("postcode", "LS15 7TB", "LS15 7TB")]),
+        ("im in ls6", [("postcode", "ls6", "LS6")]),
+        ("help in hare hills please", [("place", "hare hills", "Harehills")]),
+        (
+            "sessions in Chapel Allerton for deaf people",
+            [("place", "Chapel Allerton", "Chapel Allerton"), ("need", "deaf", "hearing_loss")],
+        ),
+        ("see u b4 tea", []),
+        ("i have an mp3 player", []),
+    ],
+)
+def test_entities_are_found_and_normalised(stack: Stack, text: str, expected: list) -> None:
+    assert entities(stack, text) == expected
+
+
+def test_a_wrong_postcode_shape_is_still_reported_for_a_clear_message(stack: Stack) -> None:
+    assert entities(stack, "QQ1 1AA") == [("postcode", "QQ1 1AA", "QQ11AA")]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hiya", "greet"),
+        ("how do i get free data on my phone pls", "faq/free_data"),
+        ("cn u help me wiv my emial", "faq/email"),
+        ("where can I get help near Armley", "find_help"),
+        ("LS9 7BG", "inform"),
+        ("are you a robot", "bot_challenge"),
+    ],
+)
+def test_residents_own_words_are_understood(stack: Stack, text: str, intent: str) -> None:
+    result = parse(stack, text)
+    name = result["intent"]["name"]
+    if name == "faq":
+        name = result["response_selector"]["faq"]["response"]["intent_response_key"]
+    assert name == intent

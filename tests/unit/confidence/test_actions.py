@@ -1,0 +1,209 @@
+"""The Rasa glue, run without an engine: trackers built by hand, dispatched messages checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.confidence import (
+    ELSEWHERE_INTENTS,
+    ActionAskConfidenceAnswer,
+    ActionConfidenceAside,
+    ActionConfidenceResult,
+    ActionConfidenceStart,
+    ValidateConfidenceForm,
+)
+from bot.confidence.content import ConfidenceCheck
+from bot.confidence.store import person_key
+from bot.db import migrate
+from bot.db.models import ConfidenceResult
+from bot.db.session import dispose_engines, session_scope
+from bot.settings import ROOT, get_settings
+from tests.unit.confidence.conftest import all_answers
+
+DOMAIN = yaml.safe_load((ROOT / "domain" / "confidence.yml").read_text())
+RULES = yaml.safe_load((ROOT / "data" / "rules" / "confidence.yml").read_text())["rules"]
+
+
+def tracker(
+    text: str = "",
+    *,
+    slots: dict[str, Any] | None = None,
+    intent: str = "nlu_fallback",
+    confidence: float = 0.9,
+    validating: bool = False,
+    events: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    history = [*(events or []), {"event": "user", "text": text, "parse_data": message}]
+    if validating:  # what the form hands its validation action: the slot just extracted
+        history.append({"event": "slot", "name": "confidence_answer", "value": text})
+    all_slots = {"confidence_answers": None, "confidence_unclear": False, "confidence_answer": None}
+    all_slots.update(slots or {})
+    if validating:
+        all_slots["confidence_answer"] = text
+    return Tracker(
+        "web-test", all_slots, message, history, False, None, {"name": "confidence_form"}, "action_listen"
+    )
+
+
+async def run(action: Any, on: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, on, DOMAIN)
+    return events, dispatcher.messages
+
+
+def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_an_answer_is_kept_and_the_form_asks_again(check: ConfidenceCheck) -> None:
+    events, said = await run(
+        ValidateConfidenceForm(),
+        tracker("a bit", slots={"confidence_answers": {"device": 1}}, validating=True),
+    )
+    assert slots(events) == {
+        "confidence_answers": {"device": 1, "wifi": 2},
+        "confidence_unclear": False,
+        "confidence_answer": None,
+    }
+    assert said == []
+
+
+async def test_the_last_answer_fills_the_slot_so_the_form_ends(check: ConfidenceCheck) -> None:
+    answers = all_answers(check, 1)
+    del answers["scams"]
+    events, _ = await run(
+        ValidateConfidenceForm(), tracker("4", slots={"confidence_answers": answers}, validating=True)
+    )
+    assert slots(events)["confidence_answer"] == "4"
+    assert slots(events)["confidence_answers"]["scams"] == 4
+
+
+async def test_stop_ends_the_form_and_says_so() -> None:
+    events, said = await run(
+        ValidateConfidenceForm(),
+        tracker("stop", slots={"confidence_answers": {"device": 1}}, intent="opt_out", validating=True),
+    )
+    assert slots(events)["requested_slot"] is None
+    assert slots(events)["confidence_answers"] == {"device": 1}
+    assert "stopped the check" in said[0]["text"]
+
+
+async def test_an_unclear_answer_sets_the_flag_and_a_second_pauses() -> None:
+    events, said = await run(ValidateConfidenceForm(), tracker("purple", validating=True))
+    assert slots(events)["confidence_unclear"] is True and said == []
+    events, said = await run(
+        ValidateConfidenceForm(), tracker("purple", slots={"confidence_unclear": True}, validating=True)
+    )
+    assert slots(events)["requested_slot"] is None
+    assert "still didn't understand" in said[0]["text"]
+
+
+async def test_a_clear_request_for_something_else_makes_the_form_step_aside() -> None:
+    events, said = await run(
+        ValidateConfidenceForm(), tracker("/find_help", intent="find_help", confidence=1.0, validating=True)
+    )
+    assert [e["event"] for e in events] == ["slot", "action_execution_rejected"]
+    assert events[1]["name"] == "confidence_form" and said == []
+
+
+async def test_a_muddled_answer_is_not_taken_for_a_knowledge_base_question() -> None:
+    events, _ = await run(
+        ValidateConfidenceForm(), tracker("my grandson does the wifi", intent="faq", validating=True)
+    )
+    assert slots(events)["confidence_unclear"] is True
+
+
+def test_every_intent_the_form_steps_aside_for_has_a_rule() -> None:
+    conditioned = {
+        rule["steps"][0]["intent"]
+        for rule in RULES
+        if rule.get("condition") == [{"active_loop": "confidence_form"}] and "intent" in rule["steps"][0]
+    }
+    assert conditioned == ELSEWHERE_INTENTS
+
+
+async def test_the_question_asked_is_the_next_unanswered_one() -> None:
+    _, said = await run(ActionAskConfidenceAnswer(), tracker(slots={"confidence_answers": {"device": 2}}))
+    assert said[0]["text"].startswith("Question 2 of 8:")
+    assert [b["payload"] for b in said[0]["buttons"]] == ["1", "2", "3", "4"]
+    _, said = await run(
+        ActionAskConfidenceAnswer(),
+        tracker(slots={"confidence_answers": {"device": 2}, "confidence_unclear": True}),
+    )
+    assert said[0]["text"].startswith("Sorry, I didn't understand.")
+
+
+async def test_start_welcomes_back_or_begins(check: ConfidenceCheck) -> None:
+    events, said = await run(
+        ActionConfidenceStart(), tracker(slots={"confidence_answers": {"device": 2, "wifi": 1}})
+    )
+    assert "carry on from question 3 of 8" in said[0]["text"]
+    assert slots(events)["confidence_answers"] == {"device": 2, "wifi": 1}
+    events, said = await run(
+        ActionConfidenceStart(), tracker(slots={"confidence_answers": all_answers(check, 1)})
+    )
+    assert "8 short questions" in said[0]["text"] and slots(events)["confidence_answers"] == {}
+    assert not said[0].get("buttons"), "the first question's buttons must stay numbered 1 to 4"
+
+
+@pytest.fixture
+def results_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'results.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    migrate.upgrade(url)
+    yield url
+    get_settings.cache_clear()
+    dispose_engines()
+    migrate.forget(url)
+
+
+async def test_the_result_is_said_kept_and_the_answers_cleared(
+    check: ConfidenceCheck, results_db: str
+) -> None:
+    done = tracker(slots={"confidence_answers": all_answers(check, 4), "referral_code": "LIB-42"})
+    events, said = await run(ActionConfidenceResult(), done)
+    assert said[0]["text"].startswith("Your result: Getting started.")
+    assert "beginners' drop-in" in said[1]["text"]
+    assert "Find help near me" in [b["title"] for b in said[1]["buttons"]]
+    assert slots(events)["confidence_answers"] is None
+    with session_scope(results_db) as session:
+        row = session.query(ConfidenceResult).one()
+        assert (row.person, row.level, row.referral_code) == (
+            person_key("web-test"),
+            "Getting started",
+            "LIB-42",
+        )
+    _, again = await run(
+        ActionConfidenceResult(), tracker(slots={"confidence_answers": all_answers(check, 2)})
+    )
+    assert "Last time: Getting started. Now: Building confidence." in again[0]["text"]
+
+
+async def test_no_result_after_a_stop(results_db: str) -> None:
+    events, said = await run(ActionConfidenceResult(), tracker(slots={"confidence_answers": {"device": 1}}))
+    assert said == [] and slots(events) == {"confidence_answer": None}
+
+
+async def test_a_question_during_the_check_is_answered_without_buttons() -> None:
+    asked = {
+        "event": "user",
+        "text": "how do i spot a scam",
+        "parse_data": {
+            "intent": {"name": "faq"},
+            "response_selector": {"faq": {"response": {"intent_response_key": "faq/scams"}}},
+        },
+    }
+    _, said = await run(
+        ActionConfidenceAside(), tracker("how do i spot a scam", intent="faq", events=[asked])
+    )
+    assert "scam" in said[0]["text"].lower() and said[0]["text"].endswith("Now, back to the check.")
+    assert not said[0].get("buttons")
