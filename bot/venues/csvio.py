@@ -48,6 +48,7 @@ class ImportReport:
         return f"{self.created} added, {self.updated} updated, {self.deleted} removed"
 
 
+# A file path, the CSV text itself (tests, an admin upload), or an open text file.
 Source = Path | str | TextIO
 
 
@@ -60,13 +61,15 @@ def _open(source: Source) -> TextIO:
     return source
 
 
-def read_rows(
-    source: Source, *, required: Sequence[str], known: Sequence[str]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, row) for each data row; ImportFailed for a header without `required` columns.
+Rows = Iterator[tuple[int, dict[str, str]]]
 
-    Column names are matched without regard to case or surrounding spaces; unknown columns are
-    an error (a typo such as "step free" would otherwise be ignored without a word).
+
+def read_table(source: Source, *, required: Sequence[str], known: Sequence[str]) -> tuple[list[str], Rows]:
+    """The header's columns, and (row number, row) for each data row, blank rows skipped.
+
+    Column names are matched without regard to case or surrounding spaces; a missing required
+    column or an unknown one (a typo such as "step free" would otherwise be ignored without a
+    word) is an ImportFailed for row 1, raised at once.
     """
     handle = _open(source)
     owned = handle is not source
@@ -80,13 +83,26 @@ def read_rows(
         errors += [RowError(1, f"unknown column '{name}'") for name in columns if name and name not in known]
         if errors:
             raise ImportFailed(errors)
-        for number, values in enumerate(reader, start=2):
-            if not any(value.strip() for value in values):
-                continue
-            yield number, {name: value for name, value in zip(columns, values, strict=False) if name}
-    finally:
+    except BaseException:
         if owned:
             handle.close()
+        raise
+
+    def rows() -> Rows:
+        try:
+            for number, values in enumerate(reader, start=2):
+                if any(value.strip() for value in values):
+                    yield number, {name: value for name, value in zip(columns, values, strict=False) if name}
+        finally:
+            if owned:
+                handle.close()
+
+    return [name for name in columns if name], rows()
+
+
+def read_rows(source: Source, *, required: Sequence[str], known: Sequence[str]) -> Rows:
+    """(row number, row) for each data row (see `read_table`)."""
+    return read_table(source, required=required, known=known)[1]
 
 
 class RowChecker:

@@ -22,7 +22,7 @@ from bot.db.bulk import insert_rows, update_rows
 from bot.db.models import FEATURES, LANGUAGE_SEPARATOR, Organisation, PostcodePoint, Venue
 from bot.geo import postcodes
 from bot.venues import fields
-from bot.venues.csvio import ImportFailed, ImportReport, RowError, Source, read_rows, write_rows
+from bot.venues.csvio import ImportFailed, ImportReport, RowError, Source, read_table, write_rows
 from bot.venues.organisations import organisation_ids
 
 REQUIRED_COLUMNS = ("name", "address", "postcode", "latitude", "longitude")
@@ -86,7 +86,29 @@ _CHECKED: tuple[tuple[str, Callable[[str | None], object]], ...] = (
 )
 
 
-def _parse(number: int, raw: dict[str, str], errors: list[RowError]) -> VenueRow | None:
+@dataclass(frozen=True)
+class _Plan:
+    """What to read from each row, given the file's columns: absent columns just take defaults."""
+
+    texts: tuple[tuple[str, int], ...]
+    flags: tuple[tuple[str, str, bool], ...]
+    defaults: dict[str, object]
+
+    @classmethod
+    def for_columns(cls, columns: list[str]) -> _Plan:
+        present = set(columns)
+        defaults: dict[str, object] = {column: None for column, _ in _TEXTS if column not in present}
+        defaults.update(
+            {attribute: default for column, attribute, default in _FLAGS if column not in present}
+        )
+        return cls(
+            texts=tuple(text for text in _TEXTS if text[0] in present),
+            flags=tuple(flag for flag in _FLAGS if flag[0] in present),
+            defaults=defaults,
+        )
+
+
+def _parse(number: int, raw: dict[str, str], plan: _Plan, errors: list[RowError]) -> VenueRow | None:
     """One row, checked. Plain loops over tables of columns: a big import calls it 100,000 times."""
     problems: list[str] = []
     name = " ".join((raw.get("name") or "").split())
@@ -95,6 +117,7 @@ def _parse(number: int, raw: dict[str, str], errors: list[RowError]) -> VenueRow
     elif len(name) > 200:
         problems.append("name is longer than 200 characters")
     values: dict[str, object] = {
+        **plan.defaults,
         "name": name,
         "languages": LANGUAGE_SEPARATOR.join(fields.string_list(raw.get("languages"))),
     }
@@ -109,7 +132,7 @@ def _parse(number: int, raw: dict[str, str], errors: list[RowError]) -> VenueRow
         problems.append("give both latitude and longitude, or neither")
     if not problems and postcode is None and latitude is None:
         problems.append("needs a postcode or a latitude and longitude")
-    for column, limit in _TEXTS:
+    for column, limit in plan.texts:
         text = (raw.get(column) or "").strip()
         if len(text) > limit:
             problems.append(f"{column} is longer than {limit} characters")
@@ -118,7 +141,7 @@ def _parse(number: int, raw: dict[str, str], errors: list[RowError]) -> VenueRow
     email = values["email"]
     if isinstance(email, str) and ("@" not in email or " " in email):
         problems.append(f"email '{email}' does not look like an email address")
-    for column, attribute, default in _FLAGS:
+    for column, attribute, default in plan.flags:
         cell = raw.get(column)
         flag = fields.BOOLEANS.get(cell.strip().lower(), None) if cell else default
         if flag is None:
@@ -171,8 +194,10 @@ def parse_venues(session: Session, source: Source) -> list[VenueRow]:
     errors: list[RowError] = []
     rows: list[VenueRow] = []
     seen: dict[tuple[str, str], int] = {}
-    for number, raw in read_rows(source, required=REQUIRED_COLUMNS, known=VENUE_COLUMNS):
-        parsed = _parse(number, raw, errors)
+    columns, table = read_table(source, required=REQUIRED_COLUMNS, known=VENUE_COLUMNS)
+    plan = _Plan.for_columns(columns)
+    for number, raw in table:
+        parsed = _parse(number, raw, plan, errors)
         if parsed is None:
             continue
         if parsed.key in seen:

@@ -11,6 +11,7 @@ each one means and gives it a normalised value, so the actions never see "ls97ab
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,6 +26,8 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.geo import postcodes
 
 MAX_TEXT_CHARS = 2000
+# What follows an outcode when a full postcode was meant but mistyped ("LS9 7B", "LS9 7BGG").
+BROKEN_INCODE = re.compile(r"\s?[0-9][A-Za-z0-9]*")
 # Text-speak that is also a postcode district: "b4" is "before", not Birmingham.
 TEXT_SPEAK = frozenset({"b4", "m8", "l8", "w8", "n1", "e2"})
 
@@ -82,15 +85,23 @@ class GetOnlineEntityExtractor(GraphComponent, EntityExtractorMixin):
         for ent in doc.ents:
             if ent.label_ not in self._dimensions:
                 continue
-            value = entity_value(ent.label_, ent.text, ent.ent_id_)
+            start, end = ent.start_char, ent.end_char
+            broken = BROKEN_INCODE.match(text, end) if ent.label_ == "postcode" else None
+            if broken and " " not in ent.text.strip():
+                # Report the whole mistyped postcode, so the bot says it looks wrong instead of
+                # quietly searching the outcode.
+                end = broken.end()
+                value: str | None = text[start:end].replace(" ", "").upper()
+            else:
+                value = entity_value(ent.label_, ent.text, ent.ent_id_)
             if value is None:
                 continue
             entities.append(
                 {
                     "entity": ent.label_,
                     "value": value,
-                    "start": ent.start_char,
-                    "end": ent.end_char,
+                    "start": start,
+                    "end": end,
                     "confidence": None,
                 }
             )

@@ -47,7 +47,7 @@ def test_a_wrong_postcode_shape_is_still_reported_for_a_clear_message(stack: Sta
     [
         ("hiya", "greet"),
         ("how do i get free data on my phone pls", "faq/free_data"),
-        ("cn u help me wiv my emial", "faq/email"),
+        ("how do i set up an emial adress", "faq/email"),
         ("where can I get help near Armley", "find_help"),
         ("LS9 7BG", "inform"),
         ("are you a robot", "bot_challenge"),
