@@ -62,8 +62,6 @@ class Settings(BaseSettings):
     postcodes_io_enabled: bool = False
     postcodes_io_url: str = "https://api.postcodes.io"
     postcodes_io_timeout_seconds: float = 2.0
-    # Who to call when no venue is near enough (staff: check before going live).
-    helpline: str = "Leeds Libraries on 0113 378 5005"
 
     @property
     def kb_dir(self) -> Path:

@@ -24,9 +24,5 @@ _COMMAND_MODULES = (
 
 def main() -> None:
     for name in _COMMAND_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
+        importlib.import_module(name)
     cli()

@@ -22,7 +22,8 @@ from bot.geo.distance import km_to_miles, miles_to_km
 from bot.geo.gazetteer import Gazetteer, load_gazetteer
 from bot.geo.locate import Location, LocationError, Resolution, locate_coordinates, locate_text
 from bot.geo.postcodes_io import PostcodeGeocoder, PostcodesIO
-from bot.settings import get_settings
+from bot.local import cached_local
+from bot.settings import Settings, get_settings
 from bot.venues.nearest import Nearby, NextSession, VenueFilter, nearest_venues
 from bot.venues.needs import Need, get_need, key_features
 
@@ -172,6 +173,12 @@ def _matches(session: Session, nearby: list[Nearby], need: Need | None) -> tuple
     return tuple(matches)
 
 
+def _helpline(settings: Settings) -> str:
+    """Who to call, from the council's one file of local contacts (content/local.yml)."""
+    helpline = cached_local(settings.local_file).helpline
+    return f"{helpline.name} on {helpline.phone}"
+
+
 def find_help(
     session: Session,
     where: str | None = None,
@@ -210,7 +217,7 @@ def find_help(
     resolution = _resolve(session, where, lat, lon, gazetteer, online)
     if resolution.location is None:
         return HelpResult(
-            error=resolution.error, error_subject=resolution.subject, helpline=settings.helpline
+            error=resolution.error, error_subject=resolution.subject, helpline=_helpline(settings)
         )
     location = resolution.location
 
@@ -239,7 +246,7 @@ def find_help(
         widened=widened,
         radius_miles=radius,
         has_more=has_more,
-        helpline=settings.helpline,
+        helpline=_helpline(settings),
     )
 
 

@@ -27,7 +27,7 @@ from bot.geo import postcodes
 
 MAX_TEXT_CHARS = 2000
 # What follows an outcode when a full postcode was meant but mistyped ("LS9 7B", "LS9 7BGG").
-BROKEN_INCODE = re.compile(r"\s?[0-9][A-Za-z0-9]*")
+BROKEN_INCODE = re.compile(r"\s?[0-9][A-Za-z][A-Za-z0-9]*")
 # Text-speak that is also a postcode district: "b4" is "before", not Birmingham.
 TEXT_SPEAK = frozenset({"b4", "m8", "l8", "w8", "n1", "e2"})
 

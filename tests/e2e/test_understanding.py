@@ -25,6 +25,8 @@ def entities(stack: Stack, text: str) -> list[tuple[str, str, str]]:
         ("LS97BG", [("postcode", "LS97BG", "LS9 7BG")]),
         ("anything near LS15 7TB?", [("postcode", "LS15 7TB", "LS15 7TB")]),
         ("im in ls6", [("postcode", "ls6", "LS6")]),
+        ("I think it's ls8 3 something", [("postcode", "ls8", "LS8")]),
+        ("LS9 7B", [("postcode", "LS9 7B", "LS97B")]),
         ("help in hare hills please", [("place", "hare hills", "Harehills")]),
         (
             "sessions in Chapel Allerton for deaf people",
