@@ -14,3 +14,12 @@ import hmac
 def pseudonymise(secret: str, channel: str, raw_id: str) -> str:
     digest = hmac.new(secret.encode(), f"{channel}:{raw_id}".encode(), hashlib.sha256).hexdigest()
     return f"{channel}-{digest[:32]}"
+
+
+def person_key(conversation_id: str) -> str:
+    """The key the app's own tables (contacts, usage events) keep for a conversation.
+
+    A one-way hash of the pseudonymous id, so those tables cannot be joined to the engine's
+    conversation store by equality, yet "forget me" can still find every row of one person.
+    """
+    return hashlib.sha256(f"person:{conversation_id}".encode()).hexdigest()

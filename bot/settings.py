@@ -25,17 +25,25 @@ def _default_tracker_store_url() -> str:
     return f"sqlite:///{VAR_DIR / 'tracker.db'}"
 
 
-def _local_secret() -> str:
-    """A per-checkout pseudonymisation key, so `make run` works without configuration.
+def _local_secret(name: str) -> str:
+    """A per-checkout secret, so `make run` works without configuration.
 
-    Production sets PSEUDONYM_SECRET; this file only exists on a developer's machine.
+    Production sets the variable itself; these files only exist on a developer's machine.
     """
-    path = VAR_DIR / "pseudonym.secret"
+    path = VAR_DIR / f"{name}.secret"
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _pseudonym_secret() -> str:
+    return _local_secret("pseudonym")
+
+
+def _session_secret() -> str:
+    return _local_secret("session")
 
 
 class Settings(BaseSettings):
@@ -44,12 +52,14 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=_default_database_url)
     # The engine's conversation store (Rasa's SQLTrackerStore, SQLAlchemy 1.4 URL).
     tracker_store_url: str = Field(default_factory=_default_tracker_store_url)
+    # One engine, or several replicas ("http://a:5005,http://b:5005") that share the tracker
+    # store and the Redis lock store: the gateway spreads turns over them.
     engine_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     engine_timeout_seconds: float = 2.5
-    pseudonym_secret: str = Field(default_factory=_local_secret)
+    pseudonym_secret: str = Field(default_factory=_pseudonym_secret)
     content_dir: Path = ROOT / "content"
     model_dir: Path = ROOT / "models"
     max_message_chars: int = 1000
@@ -62,6 +72,41 @@ class Settings(BaseSettings):
     postcodes_io_enabled: bool = False
     postcodes_io_url: str = "https://api.postcodes.io"
     postcodes_io_timeout_seconds: float = 2.0
+
+    # Redis: the engine's lock store and the gateway's shared state (duplicate updates, offered
+    # options) when several replicas run. Unset: both stay in memory (one machine).
+    redis_url: str | None = None
+    # Days a conversation and the records about a person are kept (`python -m bot purge`).
+    retention_days: int = 90
+
+    # Telegram: long polling when only the token is set; a webhook when the URL is set too.
+    telegram_bot_token: str | None = None
+    telegram_webhook_url: str | None = None
+    # Checked on every webhook call (X-Telegram-Bot-Api-Secret-Token); derived from the token
+    # and the pseudonym secret when unset.
+    telegram_webhook_secret: str | None = None
+    # python-telegram-bot's base_url: a local Bot API server, or a fake one in tests.
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # The bot's @username, for deep links on flyers (t.me/<username>?start=<code>).
+    telegram_bot_username: str = "GetOnlineLeedsBot"
+
+    # SMS through Twilio: the webhook is on when the auth token is set.
+    twilio_auth_token: str | None = None
+    # The public address the providers call (https://bot.example.org): signatures are checked
+    # against it, because behind a proxy the request URL is not what Twilio signed.
+    public_base_url: str | None = None
+    # The number residents text, shown on flyers ("Text HELLO AB12 to 07700 900123").
+    sms_number: str = "07700 900123"
+
+    # Staff admin and reports.
+    session_secret: str = Field(default_factory=_session_secret)
+    staff_session_minutes: int = 30
+    staff_login_attempts: int = 5
+    staff_login_window_seconds: int = 900
+
+    @property
+    def engine_urls(self) -> list[str]:
+        return [url.strip().rstrip("/") for url in self.engine_url.split(",") if url.strip()]
 
     @property
     def kb_dir(self) -> Path:

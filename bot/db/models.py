@@ -168,6 +168,8 @@ class Venue(ListingMixin, Base):
     # spatial index found near the resident, so a column does as well as a table, and imports
     # of 100,000 venues stay fast.
     languages: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The code on the venue's flyer (Telegram deep link, SMS keyword), like a champion's.
+    referral_code: Mapped[str | None] = mapped_column(String(40), unique=True)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="venues")
     sessions: Mapped[list[HelpSession]] = relationship(
@@ -287,3 +289,86 @@ class ConfidenceResult(Base):
     total_score: Mapped[int] = mapped_column(SmallInteger)
     level: Mapped[str] = mapped_column(String(40), index=True)
     referral_code: Mapped[str | None] = mapped_column(String(40), index=True)
+
+
+class StaffRole(enum.Enum):
+    """Admins also manage staff accounts; editors keep the listings."""
+
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+class StaffUser(Base):
+    """A member of council staff who may use /admin and /reports (`python -m bot add-staff`)."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole, "staff_role"), default=StaffRole.EDITOR)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Who changed which listing, when, and what changed (kept as long as the listings)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    staff_email: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    changes: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class Contact(Base):
+    """One person the bot has talked to, without identity: `person` is `bot.pseudonym.person_key`.
+
+    It tells first contact (when the privacy notice is due) from a return, keeps who referred
+    them, and whether an SMS number said STOP (then it gets no reply until START).
+    """
+
+    __tablename__ = "contacts"
+
+    person: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    referral_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UsageKind(enum.Enum):
+    CONVERSATION = "conversation"  # someone talked to the bot this week (detail empty)
+    QUESTION = "question"  # a knowledge-base topic answered (detail: the topic)
+    NOT_UNDERSTOOD = "not_understood"  # detail: the message, with numbers and addresses removed
+    SEARCH = "search"  # a nearest-help search (detail: the outcode or place)
+    REFERRAL = "referral"  # arrived through a champion's or venue's code (detail: the code)
+
+
+class UsageEvent(Base):
+    """What the programme's reports count: at most one row per person, week, kind and detail.
+
+    So a figure means "people", not "messages": one resident asking ten times counts once. The
+    purge keeps the rows but clears `person` once they are older than the retention period.
+    """
+
+    __tablename__ = "usage_events"
+    __table_args__ = (
+        UniqueConstraint("kind", "week", "channel", "detail", "person", name="uq_usage_events_once"),
+        Index("ix_usage_events_kind_week", "kind", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)  # the Monday of the week
+    occurred_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[UsageKind] = mapped_column(_enum(UsageKind, "usage_kind"))
+    detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    person: Mapped[str | None] = mapped_column(String(64), index=True)
