@@ -13,6 +13,14 @@ from bot.replies import Reply
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.text, buttons=reply.button_dicts())
+    if reply.pins:
+        # A separate custom message: the gateway attaches it to the text before (Telegram pins).
+        dispatcher.utter_message(json_message={"venues": [pin.as_dict() for pin in reply.pins]})
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The resident's channel (web, telegram, sms), as the engine's gateway channel recorded it."""
+    return tracker.get_latest_input_channel() or "web"
 
 
 class ReplyAction(Action, abc.ABC):

@@ -34,7 +34,17 @@ REQUESTED_SLOT = "requested_slot"
 # Intents that, when a message is not an answer, mean the resident wants something else: the
 # form steps aside and a rule in data/rules/confidence.yml answers (each one needs a rule).
 ELSEWHERE_INTENTS = frozenset(
-    {"faq", "help", "human_handoff", "find_help", "ask_question", "goodbye", "opt_out", "forget_me"}
+    {
+        "faq",
+        "help",
+        "human_handoff",
+        "find_help",
+        "ask_question",
+        "goodbye",
+        "opt_out",
+        "forget_me",
+        "privacy",
+    }
 )
 MIN_INTENT_CONFIDENCE = 0.7
 

@@ -1,12 +1,16 @@
-"""Replies that name the council's own contacts (content/local.yml)."""
+"""Replies that name the council's own contacts (content/local.yml), and the privacy requests."""
 
 from __future__ import annotations
 
-from rasa_sdk import Tracker
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import ReplyAction
 from bot.kb import answers
 from bot.local import cached_local
+from bot.privacy import notice
 from bot.replies import Reply
 from bot.settings import get_settings
 
@@ -19,7 +23,34 @@ class ActionHumanHandoff(ReplyAction):
 
 
 class ActionForgetMe(ReplyAction):
+    """Asks once more: deleting cannot be undone."""
+
     action_name = "action_forget_me"
 
     def reply(self, tracker: Tracker) -> Reply:
-        return answers.forget_me(cached_local(get_settings().local_file))
+        return notice.confirm_forget()
+
+
+class ActionPrivacy(ReplyAction):
+    action_name = "action_privacy"
+
+    def reply(self, tracker: Tracker) -> Reply:
+        settings = get_settings()
+        return notice.privacy_details(cached_local(settings.local_file), settings.retention_days)
+
+
+class ActionForgetConfirmed(Action):
+    """Asks the gateway to delete everything; the gateway says whether it could.
+
+    The deletion happens in the gateway, after this turn is written, so that nothing of the
+    conversation is left behind; the gateway also holds state of its own to clear.
+    """
+
+    def name(self) -> str:
+        return "action_forget_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(json_message={"forget": True})
+        return []

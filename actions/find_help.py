@@ -8,11 +8,11 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import send
+from actions.common import channel_of, send
 from bot.settings import get_settings
-from bot.venues.replies import location_problem, nearest_help, no_location_yet
+from bot.venues.replies import Asker, location_problem, nearest_help, no_location_yet
 
-LOCATION_ENTITIES = {"postcode", "place"}
+LOCATION_ENTITIES = {"postcode", "place", "geo"}
 
 
 def _search(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) -> list[dict[str, Any]]:
@@ -20,7 +20,15 @@ def _search(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) -> 
     if not location:
         send(dispatcher, no_location_yet())
         return []
-    found = nearest_help(get_settings().database_url, location, tracker.get_slot("need"), offset)
+    channel = channel_of(tracker)
+    found = nearest_help(
+        get_settings().database_url,
+        location,
+        tracker.get_slot("need"),
+        offset,
+        sms=channel == "sms",
+        asker=Asker(tracker.sender_id, channel),
+    )
     send(dispatcher, found.reply)
     if not found.location_ok:
         return [SlotSet("location", None), SlotSet("results_offset", 0)]

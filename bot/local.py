@@ -27,6 +27,17 @@ class Libraries(BaseModel):
     source: str
 
 
+class Privacy(BaseModel):
+    """What residents are told about their data ({days}: the retention period)."""
+
+    model_config = ConfigDict(extra="forbid")
+    notice: str
+    details: str
+    forgotten: str
+    forget_failed: str
+    removed: str
+
+
 class LocalInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
     programme: str
@@ -38,6 +49,7 @@ class LocalInfo(BaseModel):
     champions: Champions
     libraries: Libraries
     emergency: str
+    privacy: Privacy
     popular_topics: tuple[str, ...] = ()
 
 

@@ -20,9 +20,28 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """A place on a map: a channel that shows map pins (Telegram) sends one per venue."""
+
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+
+    def as_dict(self) -> dict[str, str | float]:
+        return {
+            "name": self.name,
+            "address": self.address,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+        }
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default=())
+    pins: tuple[Pin, ...] = field(default=())
 
     def button_dicts(self) -> list[dict[str, str]]:
         return [button.as_dict() for button in self.buttons]

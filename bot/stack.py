@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -36,6 +37,29 @@ def current_model(model_dir: Path) -> Path:
     if not model.exists():
         raise StackError(f"{model} is missing: run `make setup` again.")
     return model
+
+
+def lock_store_environment(redis_url: str | None) -> dict[str, str]:
+    """The engine's lock store settings (endpoints.yml) from REDIS_URL: in memory when unset."""
+    if not redis_url:
+        return {
+            "LOCK_STORE_TYPE": "in_memory",
+            "LOCK_STORE_HOST": "",
+            "LOCK_STORE_PORT": "6379",
+            "LOCK_STORE_DB": "1",
+            "LOCK_STORE_PASSWORD": "",
+        }
+    parsed = urlsplit(redis_url)
+    if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
+        raise StackError(f"REDIS_URL must look like redis://host:6379/0, not {redis_url!r}")
+    database = parsed.path.strip("/") or "0"
+    return {
+        "LOCK_STORE_TYPE": "redis",
+        "LOCK_STORE_HOST": parsed.hostname,
+        "LOCK_STORE_PORT": str(parsed.port or 6379),
+        "LOCK_STORE_DB": database,
+        "LOCK_STORE_PASSWORD": unquote(parsed.password or ""),
+    }
 
 
 @dataclass
@@ -68,6 +92,7 @@ class Stack:
     def _environment(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
         env.setdefault("TRACKER_STORE_URL", get_settings().tracker_store_url)
+        env.update(lock_store_environment(env.get("REDIS_URL") or None))
         env.update(
             PYTHONPATH=str(ROOT),
             ENGINE_URL=self.ports.engine_url,

@@ -229,3 +229,33 @@ class Factory:
 @pytest.fixture
 def factory(db_session: Session) -> Factory:
     return Factory(db_session)
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@cache
+def _redis_problem() -> str | None:
+    """None when Redis answers, else why not (checked once per run)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        return str(error)
+    finally:
+        client.close()
+    return None
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (database 15); fails instead of skipping when REQUIRE_SERVICES=1."""
+    problem = _redis_problem()
+    if problem is not None:
+        message = f"Redis is not reachable at {REDIS_URL}: {problem}"
+        if _require_services():
+            pytest.fail(message)
+        pytest.skip(message)
+    return REDIS_URL

@@ -19,6 +19,9 @@ _COMMAND_MODULES = (
     "bot.cli.run",
     "bot.cli.database",
     "bot.cli.venues",
+    "bot.cli.privacy",
+    "bot.cli.champions",
+    "bot.cli.staff",
 )
 
 

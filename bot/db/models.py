@@ -116,6 +116,9 @@ class Organisation(ListingMixin, Base):
     venues: Mapped[list[Venue]] = relationship(back_populates="organisation")
     champions: Mapped[list[DigitalChampion]] = relationship(back_populates="organisation")
 
+    def __str__(self) -> str:  # how the admin names it in lists and menus
+        return self.name
+
 
 # Venue facilities a resident can ask for, in the order they are worth mentioning.
 ACCESSIBILITY_FEATURES = (
@@ -180,6 +183,9 @@ class Venue(ListingMixin, Base):
     def language_list(self) -> list[str]:
         return [language for language in self.languages.split(LANGUAGE_SEPARATOR) if language]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.postcode})" if self.postcode else self.name
+
 
 LANGUAGE_SEPARATOR = "|"
 
@@ -215,6 +221,9 @@ class HelpSession(ListingMixin, Base):
 
     venue: Mapped[Venue] = relationship(back_populates="sessions")
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class DigitalChampion(ListingMixin, Base):
     """A person trained to help others online; `name` is a role or a first name, never a full name."""
@@ -232,6 +241,9 @@ class DigitalChampion(ListingMixin, Base):
     referral_code: Mapped[str | None] = mapped_column(String(40), unique=True)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="champions")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.referral_code})" if self.referral_code else self.name
 
 
 class PostcodePoint(Base):

@@ -20,12 +20,19 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.channels import enabled_channels
 from bot.db.session import ping as database_ping
 from bot.gateway.engine import RasaEngine
 from bot.gateway.security import SecurityHeadersMiddleware
-from bot.gateway.turns import Conversations
+from bot.gateway.state import create_state
+from bot.gateway.turns import Conversations, forget_in_thread
 from bot.local import LocalInfo, load_local
+from bot.privacy.contacts import ContactBook
+from bot.privacy.purge import purge_every_day
+from bot.referrals import ReferralCodes
 from bot.settings import Settings, get_settings
+from bot.staff.web import mount_staff
+from bot.usage.recorder import UsageRecorder
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_SENDER_CHARS = 128
@@ -55,7 +62,12 @@ async def rest_webhook(request: Request) -> Response:
     if not isinstance(message, str):
         return JSONResponse({"error": "'message' must be a string"}, status_code=400)
     conversations: Conversations = request.app.state.conversations
-    replies = await conversations.turn("web", sender, message)
+    referral = body.get("referral")
+    if referral is not None and not message.strip():
+        # The web chat opened from a champion's link (/?ref=CODE): start with their code.
+        replies = await conversations.start("web", sender, str(referral)[:MAX_SENDER_CHARS])
+    else:
+        replies = await conversations.turn("web", sender, message)
     return JSONResponse([reply.as_rest(sender) for reply in replies])
 
 
@@ -70,26 +82,62 @@ async def health(request: Request) -> Response:
         except httpx.HTTPError:
             return False
 
-    engine_ok, actions_ok, database_ok = await asyncio.gather(
-        up(f"{settings.engine_url}/status"),
+    *engines_ok, actions_ok, database_ok = await asyncio.gather(
+        *(up(f"{url}/status") for url in settings.engine_urls),
         up(f"{settings.action_server_url}/health"),
         asyncio.to_thread(database_ping, settings.database_url),
     )
-    checks = {"engine": engine_ok, "action_server": actions_ok, "database": database_ok}
+    # One engine replica answering is enough: the gateway skips replicas that are down.
+    checks = {"engine": any(engines_ok), "action_server": actions_ok, "database": database_ok}
     status = 200 if all(checks.values()) else 503
     return JSONResponse(
         {"status": "ok" if status == 200 else "unavailable", "checks": checks}, status_code=status
     )
 
 
+def build_conversations(settings: Settings, engine: RasaEngine, local: LocalInfo) -> Conversations:
+    return Conversations(
+        engine,
+        settings.pseudonym_secret,
+        local,
+        state=create_state(settings.redis_url),
+        contacts=ContactBook(settings.database_url),
+        usage=UsageRecorder(settings.database_url),
+        referrals=ReferralCodes(settings.database_url),
+        forget=forget_in_thread(settings.database_url, settings.tracker_store_url),
+        max_message_chars=settings.max_message_chars,
+        retention_days=settings.retention_days,
+    )
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
-    engine = RasaEngine(settings.engine_url, settings.engine_timeout_seconds)
+    engine = RasaEngine(settings.engine_urls, settings.engine_timeout_seconds)
+    local = load_local(settings.local_file)
+    conversations = build_conversations(settings, engine, local)
+    channels = enabled_channels(settings, conversations)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await engine.aclose()
+        conversations.usage.start()
+        retention = asyncio.create_task(
+            purge_every_day(
+                settings.retention_days,
+                database_url=settings.database_url,
+                tracker_store_url=settings.tracker_store_url,
+            )
+        )
+        for channel in channels:
+            await channel.start()
+        try:
+            yield
+        finally:
+            for channel in reversed(channels):
+                await channel.stop()
+            retention.cancel()
+            await conversations.usage.aclose()
+            await conversations.state.aclose()
+            await engine.aclose()
 
     app = Starlette(
         routes=[
@@ -97,14 +145,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/health", health),
             Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            *(route for channel in channels for route in channel.routes),
         ],
         middleware=[Middleware(SecurityHeadersMiddleware)],
         lifespan=lifespan,
     )
-    local = load_local(settings.local_file)
     app.state.settings = settings
     app.state.web_chat_page = render_web_chat(local)
-    app.state.conversations = Conversations(
-        engine, settings.pseudonym_secret, local, settings.max_message_chars
-    )
+    app.state.conversations = conversations
+    mount_staff(app, settings)  # /admin and /reports, staff only
     return app

@@ -1,36 +1,96 @@
-"""Client for the Rasa engine's REST channel, with a deadline so residents never wait in silence."""
+"""Client for the engine's gateway channel (engine/channel.py), with a deadline, over replicas.
+
+Residents never wait in silence: a turn that takes longer than the deadline, or an engine that
+answers with an error, raises EngineUnavailable and the gateway apologises. Several engine
+replicas (ENGINE_URL="http://a:5005,http://b:5005") share the tracker store and the Redis lock
+store, so any of them can take any turn: turns go round the replicas, and a replica that
+refuses the connection is skipped for the next one within the same deadline.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+
+WEBHOOK = "/webhooks/gateway/webhook"
 
 
 class EngineUnavailable(Exception):
     """The engine did not answer in time or answered with an error."""
 
 
+@dataclass(frozen=True)
+class Understood:
+    """What the engine took the message to be (for the reports; never shown to residents)."""
+
+    intent: str | None = None
+    confidence: float = 0.0
+    topic: str | None = None
+    entities: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class EngineTurn:
+    messages: list[dict[str, Any]]
+    understood: Understood = field(default_factory=Understood)
+
+
 class Engine(Protocol):
-    async def send(self, sender_id: str, text: str) -> list[dict[str, Any]]: ...
+    async def send(self, sender_id: str, text: str, channel: str) -> EngineTurn: ...
+
+
+def parse_turn(body: Any) -> EngineTurn:
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        raise EngineUnavailable("unexpected reply from the engine")
+    entities = tuple(
+        (str(e.get("entity")), str(e.get("value")))
+        for e in body.get("entities") or []
+        if isinstance(e, dict) and e.get("entity")
+    )
+    understood = Understood(
+        intent=body.get("intent") if isinstance(body.get("intent"), str) else None,
+        confidence=float(body.get("confidence") or 0.0),
+        topic=body.get("topic") if isinstance(body.get("topic"), str) else None,
+        entities=entities,
+    )
+    return EngineTurn([m for m in body["messages"] if isinstance(m, dict)], understood)
 
 
 class RasaEngine:
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds)
+    def __init__(self, base_urls: list[str] | str, timeout_seconds: float) -> None:
+        urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        if not urls:
+            raise ValueError("at least one engine URL is needed")
+        self._timeout = timeout_seconds
+        self._clients = [httpx.AsyncClient(base_url=url, timeout=timeout_seconds) for url in urls]
+        self._next = itertools.cycle(range(len(self._clients)))
 
-    async def send(self, sender_id: str, text: str) -> list[dict[str, Any]]:
-        try:
-            response = await self._client.post(
-                "/webhooks/rest/webhook", json={"sender": sender_id, "message": text}
-            )
-            response.raise_for_status()
-            messages = response.json()
-        except (httpx.HTTPError, ValueError) as error:
-            raise EngineUnavailable(str(error)) from error
-        if not isinstance(messages, list):
-            raise EngineUnavailable("unexpected reply from the engine")
-        return messages
+    async def send(self, sender_id: str, text: str, channel: str) -> EngineTurn:
+        deadline = time.monotonic() + self._timeout
+        start = next(self._next)
+        last_error: Exception | None = None
+        for step in range(len(self._clients)):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            client = self._clients[(start + step) % len(self._clients)]
+            try:
+                async with asyncio.timeout(remaining):
+                    response = await client.post(
+                        WEBHOOK, json={"sender": sender_id, "message": text, "channel": channel}
+                    )
+                response.raise_for_status()
+                return parse_turn(response.json())
+            except httpx.ConnectError as error:
+                last_error = error  # this replica is down: try the next one
+            except (httpx.HTTPError, ValueError, TimeoutError) as error:
+                raise EngineUnavailable(str(error) or type(error).__name__) from error
+        raise EngineUnavailable(str(last_error) if last_error else "no engine answered in time")
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await asyncio.gather(*(client.aclose() for client in self._clients))

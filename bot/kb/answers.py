@@ -8,7 +8,6 @@ from bot.replies import FIND_HELP, MENU, TALK_TO_PERSON, Button, Reply, intent_p
 
 __all__ = [
     "Reply",
-    "forget_me",
     "full_answer",
     "human_handoff",
     "question_menu",
@@ -43,15 +42,6 @@ def human_handoff(local: LocalInfo) -> Reply:
         "I can find the nearest one for you."
     )
     return Reply(text, (FIND_HELP, MENU))
-
-
-def forget_me(local: LocalInfo) -> Reply:
-    """Honest until deletion is built: say what happens and who can delete now."""
-    text = (
-        "I can't delete your messages myself yet. We only keep them for a short time. "
-        f"To have them deleted now, call {local.helpline.name} on {local.helpline.phone}."
-    )
-    return Reply(text, (MENU,))
 
 
 def question_menu(topics: dict[str, Topic], popular: tuple[str, ...]) -> Reply:

@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.local import load_local
+from bot.privacy.notice import first_contact_notice
 from bot.settings import ROOT, get_settings
 from bot.stack import Ports, Stack, current_model
 
@@ -64,21 +66,29 @@ def gateway_url(stack: Stack) -> str:
     return stack.ports.gateway_url
 
 
+PRIVACY_NOTICE = first_contact_notice(load_local(get_settings().local_file), get_settings().retention_days)
+
+
 @dataclass
 class Resident:
-    """One person chatting through the gateway's REST webhook, as the web chat does."""
+    """One person chatting through the gateway's REST webhook, as the web chat does.
+
+    `say` leaves out the privacy notice of a first message (tests/e2e/test_privacy.py is about
+    it), so a test of what the bot answers does not depend on whether it spoke first.
+    """
 
     url: str
     sender: str
 
-    def say(self, text: str) -> list[dict[str, Any]]:
-        response = httpx.post(
-            f"{self.url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text}, timeout=30
-        )
+    def say(self, text: str, *, referral: str | None = None, notice: bool = False) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"sender": self.sender, "message": text}
+        if referral is not None:
+            body["referral"] = referral
+        response = httpx.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=30)
         response.raise_for_status()
         messages = response.json()
         assert all(m["recipient_id"] == self.sender for m in messages)
-        return messages
+        return messages if notice else [m for m in messages if m.get("text") != PRIVACY_NOTICE]
 
     @staticmethod
     def text(messages: list[dict[str, Any]]) -> str:

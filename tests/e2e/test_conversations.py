@@ -94,15 +94,6 @@ def test_gibberish_gets_a_rephrase_prompt_and_the_menu(resident: Resident) -> No
     assert any(phrase in resident.text(messages) for phrase in ("another way", "can't help with that"))
 
 
-def test_placeholders_are_honest(resident: Resident) -> None:
-    confidence = resident.say("how good am I with computers")
-    assert "Question 1 of " in resident.text(confidence), "the confidence check starts"
-    assert [b["payload"] for b in resident.buttons(confidence)] == ["1", "2", "3", "4"]
-    resident.say("stop")
-    forget = resident.say("please delete all my data")
-    assert LOCAL.helpline.phone in resident.text(forget)
-
-
 def test_thanks_and_goodbye(resident: Resident) -> None:
     assert "welcome" in resident.text(resident.say("thank you so much"))
     assert "Goodbye" in resident.text(resident.say("bye"))

@@ -3,9 +3,10 @@
 import pytest
 import yaml
 
-from bot.gateway.turns import Conversations
+from bot.gateway.turns import apology
 from bot.kb import answers
 from bot.local import load_local
+from bot.privacy import notice
 from bot.settings import ROOT, get_settings
 from tests.readability import SMS_ANSWER_LIMIT, readability_problem
 
@@ -17,9 +18,14 @@ DOMAIN_RESPONSES = {
 LOCAL = load_local(get_settings().local_file)
 ACTION_REPLIES = {
     "human_handoff": answers.human_handoff(LOCAL).text,
-    "forget_me": answers.forget_me(LOCAL).text,
     "unknown_topic": answers.unknown_topic().text,
-    "apology": Conversations(engine=None, secret="s", local=LOCAL)._apology().text,  # type: ignore[arg-type]
+    "apology": apology(LOCAL).text or "",
+    "privacy_notice": notice.first_contact_notice(LOCAL, 90),
+    "privacy_details": notice.privacy_details(LOCAL, 90).text,
+    "confirm_forget": notice.confirm_forget().text,
+    "forgotten": notice.forgotten(LOCAL, 90),
+    "forget_failed": notice.forget_failed(LOCAL, 90),
+    "details_removed": notice.details_removed(LOCAL, 90),
 }
 
 

@@ -1,4 +1,5 @@
-from bot.gateway.choices import ChoiceMemory
+from bot.gateway.choices import resolve
+from bot.gateway.state import MemoryState
 
 BUTTONS = [
     {"title": "More", "payload": '/more_detail{"faq_topic": "scams"}'},
@@ -7,25 +8,37 @@ BUTTONS = [
 
 
 def test_a_number_or_a_title_picks_the_option() -> None:
-    memory = ChoiceMemory()
-    memory.remember("a", BUTTONS)
-    assert memory.resolve("a", "1") == BUTTONS[0]["payload"]
-    assert memory.resolve("a", " 2 ") == "/find_help"
-    assert memory.resolve("a", "MORE") == BUTTONS[0]["payload"]
-    assert memory.resolve("a", "find help near me!") == "/find_help"
+    assert resolve(BUTTONS, "1") == BUTTONS[0]["payload"]
+    assert resolve(BUTTONS, " 2 ") == "/find_help"
+    assert resolve(BUTTONS, "MORE") == BUTTONS[0]["payload"]
+    assert resolve(BUTTONS, "find help near me!") == "/find_help"
 
 
 def test_anything_else_is_left_to_the_engine() -> None:
-    memory = ChoiceMemory()
-    memory.remember("a", BUTTONS)
-    assert memory.resolve("a", "3") is None
-    assert memory.resolve("a", "more about scams please") is None
-    assert memory.resolve("b", "1") is None
+    assert resolve(BUTTONS, "3") is None
+    assert resolve(BUTTONS, "0") is None
+    assert resolve(BUTTONS, "more about scams please") is None
+    assert resolve([], "1") is None
 
 
-def test_memory_is_bounded() -> None:
-    memory = ChoiceMemory(max_conversations=2)
+async def test_options_are_kept_per_conversation_and_bounded() -> None:
+    state = MemoryState(max_entries=2)
     for conversation in "abc":
-        memory.remember(conversation, BUTTONS)
-    assert memory.resolve("a", "1") is None
-    assert memory.resolve("c", "1") is not None
+        await state.remember_options(conversation, BUTTONS)
+    assert await state.options("a") == []
+    assert await state.options("c") == BUTTONS
+    await state.forget("c")
+    assert await state.options("c") == []
+
+
+async def test_state_entries_expire() -> None:
+    now = [0.0]
+    state = MemoryState(clock=lambda: now[0])
+    assert await state.claim("update-1", ttl_seconds=10)
+    assert not await state.claim("update-1", ttl_seconds=10)
+    now[0] = 11
+    assert await state.claim("update-1", ttl_seconds=10)
+    await state.put("k", "v", ttl_seconds=5)
+    assert await state.get("k") == "v"
+    now[0] = 17
+    assert await state.get("k") is None

@@ -16,3 +16,14 @@ def test_only_button_intents_pass_as_commands() -> None:
     assert safe_for_engine("/restart", ALLOWED) == "restart"
     assert safe_for_engine('/session_start{"x": 1}', ALLOWED) == 'session_start{"x": 1}'
     assert safe_for_engine("free wifi", ALLOWED) == "free wifi"
+
+
+def test_entities_only_the_gateway_sets_cannot_be_typed() -> None:
+    greet = frozenset({"greet", "find_help"})
+    assert (
+        safe_for_engine('/greet{"referral_code": "LIB-CENTRAL"}', greet)
+        == 'greet{"referral_code": "LIB-CENTRAL"}'
+    )
+    assert safe_for_engine('/find_help{"geo": "geo:53.8,-1.5"}', greet).startswith("find_help")
+    assert safe_for_engine('/find_help{"need": "sight_loss"}', greet) == '/find_help{"need": "sight_loss"}'
+    assert safe_for_engine("/find_help{not json}", greet) == "find_help{not json}"

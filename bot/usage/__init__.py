@@ -1,0 +1,1 @@
+"""What the programme's reports count, written without identity (see UsageEvent)."""

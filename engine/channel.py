@@ -1,0 +1,101 @@
+"""The engine's channel for the gateway: Rasa's REST webhook, plus what the message was understood as.
+
+The gateway needs the intent and the knowledge-base topic of each message for the programme's
+reports ("top questions", "messages not understood"). Asking the engine twice would double the
+cost of a turn, so this channel parses the message once, hands that parse to the processor
+(`UserMessage(parse_data=...)`, which then skips its own parse) and returns it with the replies.
+
+The output channel is named after the resident's channel (web, telegram, sms), so domain
+responses can have channel variations (`channel: telegram`) and actions can read it from the
+tracker (`get_latest_input_channel`).
+"""
+
+from __future__ import annotations
+
+import logging
+from asyncio import CancelledError
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = frozenset({"web", "telegram", "sms"})
+
+
+class ChannelCollector(CollectingOutputChannel):
+    """Collects the replies, under the name of the resident's channel."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__()
+        self._channel = channel
+
+    def name(self) -> str:  # type: ignore[override]
+        return self._channel
+
+
+def understood(parse_data: dict[str, Any]) -> dict[str, Any]:
+    """The part of a parse the gateway keeps: intent, confidence, topic and entity names/values."""
+    intent = parse_data.get("intent") or {}
+    selector = (parse_data.get("response_selector") or {}).get("faq") or {}
+    key = (selector.get("response") or {}).get("intent_response_key") or ""
+    return {
+        "intent": intent.get("name"),
+        "confidence": float(intent.get("confidence") or 0.0),
+        "topic": key.split("/", 1)[1] if intent.get("name") == "faq" and "/" in key else None,
+        "entities": [
+            {"entity": e.get("entity"), "value": e.get("value")} for e in parse_data.get("entities") or []
+        ],
+    }
+
+
+class GatewayInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "gateway"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("gateway_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.json if isinstance(request.json, dict) else {}
+            sender, text = body.get("sender"), body.get("message")
+            channel = body.get("channel") if body.get("channel") in CHANNELS else "web"
+            if not isinstance(sender, str) or not sender or not isinstance(text, str):
+                return response.json({"error": "sender and message are required"}, status=400)
+            agent = request.app.ctx.agent
+            collector = ChannelCollector(channel)
+            try:
+                parse_data = await agent.parse_message(text)
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender,
+                        input_channel=channel,
+                        parse_data=parse_data,
+                        metadata=body.get("metadata") if isinstance(body.get("metadata"), dict) else None,
+                    )
+                )
+            except CancelledError:
+                logger.error("The turn for %s was cancelled (timeout).", sender)
+                return response.json({"error": "timeout"}, status=503)
+            except Exception:  # the gateway apologises to the resident; the log says why
+                logger.exception("The turn for %s failed.", sender)
+                return response.json({"error": "the turn failed"}, status=503)
+            messages: list[dict[str, Any]] = collector.messages
+            return response.json({"messages": messages, **understood(parse_data)})
+
+        return webhook
+
+    def get_output_channel(self) -> CollectingOutputChannel | None:
+        return None
