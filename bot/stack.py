@@ -67,10 +67,17 @@ class Ports:
     engine: int = 5005
     actions: int = 5055
     gateway: int = 8000
+    # More engine replicas (ports), sharing the tracker store and the Redis lock store.
+    more_engines: tuple[int, ...] = ()
+
+    @property
+    def engine_ports(self) -> tuple[int, ...]:
+        return (self.engine, *self.more_engines)
 
     @property
     def engine_url(self) -> str:
-        return f"http://127.0.0.1:{self.engine}"
+        """Every replica, comma-separated, as the gateway's ENGINE_URL takes them."""
+        return ",".join(f"http://127.0.0.1:{port}" for port in self.engine_ports)
 
     @property
     def action_server_url(self) -> str:
@@ -103,8 +110,33 @@ class Stack:
         )
         return env
 
+    def engine_command(self, port: int) -> list[str]:
+        return [
+            str(ENGINE_PYTHON),
+            "-m",
+            "rasa",
+            "run",
+            "--enable-api",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--model",
+            str(self.model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+        ]
+
     def commands(self) -> dict[str, list[str]]:
+        """Each process by name: "actions", "engine" (and "engine-2"... for replicas), "gateway"."""
+        engines = {
+            ("engine" if index == 0 else f"engine-{index + 1}"): self.engine_command(port)
+            for index, port in enumerate(self.ports.engine_ports)
+        }
         return {
+            **engines,
             "actions": [
                 sys.executable,
                 "-m",
@@ -113,23 +145,6 @@ class Stack:
                 "actions",
                 "--port",
                 str(self.ports.actions),
-            ],
-            "engine": [
-                str(ENGINE_PYTHON),
-                "-m",
-                "rasa",
-                "run",
-                "--enable-api",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.ports.engine),
-                "--model",
-                str(self.model),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
             ],
             "gateway": [
                 sys.executable,
@@ -178,6 +193,13 @@ class Stack:
             self._launch(name, commands[name], env)
         self.wait_until_healthy(timeout_seconds)
 
+    def stop_process(self, name: str) -> None:
+        """Stop one process and leave it stopped (a replica lost, a part of the bot down)."""
+        process = self.processes.pop(name, None)
+        if process is None:
+            raise StackError(f"no running process named {name}")
+        self._terminate([process])
+
     def wait_until_healthy(self, timeout_seconds: float = 180) -> None:
         deadline = time.monotonic() + timeout_seconds
         url = f"{self.ports.gateway_url}/health"
@@ -185,13 +207,18 @@ class Stack:
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise StackError(f"{name} exited with code {process.returncode} while starting")
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if self._healthy(url):
+                return
             time.sleep(0.5)
         raise StackError(f"the bot was not healthy after {timeout_seconds:.0f} s ({url})")
+
+    def _healthy(self, gateway_health: str) -> bool:
+        """The gateway says all is well, and every engine replica answers (it only needs one)."""
+        urls = [gateway_health, *(f"http://127.0.0.1:{port}/status" for port in self.ports.engine_ports)]
+        try:
+            return all(httpx.get(url, timeout=2).status_code == 200 for url in urls)
+        except httpx.HTTPError:
+            return False
 
     def stop(self, grace_seconds: float = 15) -> None:
         self._terminate(list(self.processes.values()), grace_seconds)

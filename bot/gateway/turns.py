@@ -181,6 +181,10 @@ class Conversations:
     def conversation_id(self, channel: str, raw_sender: str) -> str:
         return pseudonymise(self._secret, channel, raw_sender)
 
+    async def known_referral(self, text: object) -> str | None:
+        """The canonical code if `text` is an active champion's or venue's code (SMS keywords)."""
+        return await self._referrals.known(text)
+
     async def turn(self, channel: str, raw_sender: str, text: str) -> list[BotMessage]:
         """A message the resident typed (or a button's payload, as the web chat sends it)."""
         conversation = self.conversation_id(channel, raw_sender)

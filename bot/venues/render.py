@@ -16,6 +16,9 @@ from bot.venues.schedule import LONDON
 from bot.venues.search import SEARCH_MILES, HelpResult, VenueMatch
 
 SMS_BUDGET = 459
+# By SMS the numbered options ("1 More", "2 Menu") follow the list and share its 3 segments, so
+# the list itself is shorter and uses dashes: a typed "1" must only ever mean an option.
+SMS_LIST_BUDGET = 360
 
 ERROR_MESSAGES = {
     LocationError.MALFORMED_POSTCODE: (
@@ -77,12 +80,14 @@ def _address(venue: VenueMatch, detail: int) -> str:
     return address
 
 
-def _venue_line(number: int, venue: VenueMatch, now: datetime, *, detail: int, features: bool) -> str:
-    parts = [f"{number}. {venue.name}, {_miles(venue)}.", describe_when(venue.next_session, now)]
+def _venue_line(
+    marker: str, venue: VenueMatch, now: datetime, *, detail: int, features: bool, phone: bool = True
+) -> str:
+    parts = [f"{marker} {venue.name}, {_miles(venue)}.", describe_when(venue.next_session, now)]
     address = _address(venue, detail)
     if address:
         parts.append(f"{address}.")
-    if venue.phone:
+    if venue.phone and phone:
         parts.append(f"Tel {venue.phone}.")
     if features and venue.key_accessibility:
         parts.append(f"{', '.join(venue.key_accessibility).capitalize()}.")
@@ -115,12 +120,13 @@ def _nothing(result: HelpResult) -> str:
 
 
 def render_help_text(result: HelpResult, *, now: datetime | None = None, sms: bool = False) -> str:
-    """The reply for the resident. `sms=True` writes (c) for © so the text stays in GSM-7."""
+    """The reply for the resident. `sms=True` writes (c) for © so the text stays in GSM-7, marks
+    the venues with dashes rather than numbers, and leaves "More" to the SMS options."""
     if result.error is not None:
         return ERROR_MESSAGES[result.error]
     now = now or datetime.now(LONDON)
     footer = []
-    if result.has_more:
+    if result.has_more and not sms:
         footer.append("Send MORE for more places.")
     if result.location is not None and result.location.from_ordnance_survey:
         footer.append(ATTRIBUTION)
@@ -129,12 +135,22 @@ def render_help_text(result: HelpResult, *, now: datetime | None = None, sms: bo
     else:
         text = ""
         # Shorter and shorter forms until the reply fits: address first, facilities last.
-        for detail, features in ((2, True), (1, True), (0, True), (0, False)):
+        budget = SMS_LIST_BUDGET if sms else SMS_BUDGET
+        # The last resort drops phone numbers: the postcode is enough to find the place.
+        for detail, features, phone in (
+            (2, True, True),
+            (1, True, True),
+            (0, True, True),
+            (0, False, True),
+            (0, False, False),
+        ):
             lines = [
-                _venue_line(number, venue, now, detail=detail, features=features)
+                _venue_line(
+                    "-" if sms else f"{number}.", venue, now, detail=detail, features=features, phone=phone
+                )
                 for number, venue in enumerate(result.venues, start=result.offset + 1)
             ]
             text = "\n".join([_header(result), *lines, *footer])
-            if len(text) <= SMS_BUDGET:
+            if len(text) <= budget:
                 break
     return text.replace("©", "(c)") if sms else text

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import HelpSession, Recurrence, Venue
 from bot.venues import fields
 from bot.venues.csvio import ImportFailed, ImportReport, RowChecker, RowError, Source, read_rows
+from bot.venues.timing import Timing, check_timing
 from bot.venues.venue_csv import venue_key
 
 REQUIRED_COLUMNS = ("venue", "title", "recurrence", "start_time")
@@ -87,28 +88,21 @@ class _Venues:
 
 
 def _check_timing(row: RowChecker, values: dict[str, object]) -> None:
-    """The fields each kind of recurrence needs, and that they agree."""
-    kind = cast(Recurrence, values["recurrence"])
-    day = cast(int | None, values["weekday"])
-    start = cast(date | None, values["start_date"])
-    end = cast(date | None, values["end_date"])
-    start_time = cast(time, values["start_time"])
-    end_time = cast(time | None, values["end_time"])
-    if kind in (Recurrence.WEEKLY, Recurrence.MONTHLY) and day is None:
-        row.fail(f"a {kind.value} session needs a day")
-    if kind is Recurrence.MONTHLY and values["week_of_month"] is None:
-        row.fail("a monthly session needs week_of_month (1, 2, 3, 4 or last)")
-    if kind in (Recurrence.FORTNIGHTLY, Recurrence.ONCE):
-        if start is None:
-            row.fail(f"a {'one-off' if kind is Recurrence.ONCE else 'fortnightly'} session needs a date")
-        elif day is not None and day != start.weekday():
-            row.fail(f"{start:%d/%m/%Y} is a {fields.DAYS[start.weekday()].title()}, not the day given")
-        else:
-            values["weekday"] = start.weekday()
-    if end_time is not None and end_time <= start_time:
-        row.fail("end_time is not after start_time")
-    if end is not None and start is not None and end < start:
-        row.fail("end_date is before the date")
+    """The fields each kind of recurrence needs, and that they agree (see bot.venues.timing)."""
+    timing = check_timing(
+        Timing(
+            recurrence=cast(Recurrence, values["recurrence"]),
+            weekday=cast(int | None, values["weekday"]),
+            week_of_month=cast(int | None, values["week_of_month"]),
+            start_date=cast(date | None, values["start_date"]),
+            end_date=cast(date | None, values["end_date"]),
+            start_time=cast(time, values["start_time"]),
+            end_time=cast(time | None, values["end_time"]),
+        )
+    )
+    for _field, problem in timing.problems:
+        row.fail(problem)
+    values["weekday"] = timing.weekday
 
 
 def _parse(number: int, raw: dict[str, str], venues: _Venues, errors: list[RowError]) -> SessionRow | None:

@@ -5,10 +5,14 @@ Columns: `name,address,postcode,latitude,longitude` and, optionally, the rest of
 stand; a postcode alone is placed from Code-Point Open (offline). Rows are matched to existing
 venues by name and postcode and updated; `replace=True` also removes venues not in the file
 (with their sessions). The whole file is checked before anything is written.
+
+`referral_code` is the code on the venue's flyers: unique across venues and champions. A file
+without that column leaves the codes as they are, since flyers with them may be in print.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.db.bulk import insert_rows, update_rows
-from bot.db.models import FEATURES, LANGUAGE_SEPARATOR, Organisation, PostcodePoint, Venue
+from bot.db.models import FEATURES, LANGUAGE_SEPARATOR, DigitalChampion, Organisation, PostcodePoint, Venue
 from bot.geo import postcodes
 from bot.venues import fields
 from bot.venues.csvio import ImportFailed, ImportReport, RowError, Source, read_table, write_rows
@@ -35,10 +39,12 @@ VENUE_COLUMNS = (
     "opening_notes",
     *FEATURES,
     "languages",
+    "referral_code",
     "active",
     "last_verified",
     "sample",
 )
+_CODE = re.compile(r"[A-Z0-9_-]{3,40}")
 _IN_CHUNK = 500
 _LOOKUP_CHUNK = 2_000
 _BY_OUTCODE = 10_000
@@ -93,6 +99,7 @@ class _Plan:
     texts: tuple[tuple[str, int], ...]
     flags: tuple[tuple[str, str, bool], ...]
     defaults: dict[str, object]
+    codes: bool = False
 
     @classmethod
     def for_columns(cls, columns: list[str]) -> _Plan:
@@ -105,6 +112,7 @@ class _Plan:
             texts=tuple(text for text in _TEXTS if text[0] in present),
             flags=tuple(flag for flag in _FLAGS if flag[0] in present),
             defaults=defaults,
+            codes="referral_code" in present,
         )
 
 
@@ -147,6 +155,11 @@ def _parse(number: int, raw: dict[str, str], plan: _Plan, errors: list[RowError]
         if flag is None:
             problems.append(f"{column} should be yes or no, not '{cell}'")
         values[attribute] = flag
+    if plan.codes:
+        code = (raw.get("referral_code") or "").strip().upper() or None
+        if code is not None and not _CODE.fullmatch(code):
+            problems.append(f"referral_code '{code}' should be 3 to 40 of A-Z, 0-9, - and _")
+        values["referral_code"] = code
     organisation = (raw.get("organisation") or "").strip() or None
     if organisation and len(organisation) > 200:
         problems.append("organisation is longer than 200 characters")
@@ -189,6 +202,34 @@ def _place_by_postcode(session: Session, rows: list[VenueRow], errors: list[RowE
             row.values["latitude"], row.values["longitude"] = known[postcode]
 
 
+def _check_codes(session: Session, rows: list[VenueRow], errors: list[RowError]) -> None:
+    """A referral code once in the file, and not already another venue's or a champion's."""
+    first: dict[str, int] = {}
+    for row in rows:
+        code = row.values["referral_code"]
+        if code is None:
+            continue
+        if code in first:
+            errors.append(RowError(row.row, f"referral_code {code} is also on row {first[code]}"))
+        else:
+            first[code] = row.row
+    if not first:
+        return
+    keys = {row.values["referral_code"]: row.key for row in rows if row.values["referral_code"]}
+    taken: dict[str, str] = {}
+    for code, name, postcode in session.execute(
+        select(Venue.referral_code, Venue.name, Venue.postcode).where(Venue.referral_code.is_not(None))
+    ):
+        if code in keys and keys[code] != venue_key(name, postcode):
+            taken[code] = f"the venue {name}"
+    champions = select(DigitalChampion.referral_code, DigitalChampion.name)
+    for code, name in session.execute(champions.where(DigitalChampion.referral_code.is_not(None))):
+        if code in keys:
+            taken[code] = f"the champion {name}"
+    for code, owner in taken.items():
+        errors.append(RowError(first[code], f"referral_code {code} is already used by {owner}"))
+
+
 def parse_venues(session: Session, source: Source) -> list[VenueRow]:
     """Every row checked and placed; ImportFailed listing all the problems if any."""
     errors: list[RowError] = []
@@ -206,6 +247,8 @@ def parse_venues(session: Session, source: Source) -> list[VenueRow]:
         seen[parsed.key] = number
         rows.append(parsed)
     _place_by_postcode(session, rows, errors)
+    if plan.codes:
+        _check_codes(session, rows, errors)
     if errors:
         raise ImportFailed(sorted(errors, key=lambda error: error.row))
     return rows
@@ -258,6 +301,7 @@ def _export_row(venue: Venue, organisation: str | None) -> dict[str, object]:
         "website": venue.website or "",
         "opening_notes": venue.opening_notes or "",
         "languages": " | ".join(venue.language_list),
+        "referral_code": venue.referral_code or "",
         "active": fields.yes_no(venue.active),
         "last_verified": venue.last_verified.isoformat() if venue.last_verified else "",
         "sample": fields.yes_no(venue.is_sample),

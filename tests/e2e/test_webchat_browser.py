@@ -23,6 +23,11 @@ from typing import Any
 
 import pytest
 
+from bot.db.models import Contact
+from bot.db.session import session_scope
+from bot.pseudonym import person_key, pseudonymise
+from tests.e2e.conftest import E2E_SECRET, PRIVACY_NOTICE
+
 try:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 except ImportError:  # reported by the `browser` fixture, so a missing package fails, never skips
@@ -254,6 +259,106 @@ def test_chat_with_the_real_bot(page: Page, gateway_url: str, axe_source: str) -
     assert outside == []
 
 
+# Records what is added to the live region, from before the page's own script runs.
+WATCH_LOG = """
+window.__logAtLoad = null;
+window.__logAdded = [];
+document.addEventListener("DOMContentLoaded", () => {
+    const log = document.getElementById("log");
+    window.__logAtLoad = log.childElementCount;
+    new MutationObserver((records) => {
+        for (const record of records) {
+            for (const node of record.addedNodes) {
+                if (node.nodeType === 1) window.__logAdded.push(node.textContent);
+            }
+        }
+    }).observe(log, { childList: true });
+});
+"""
+
+
+def webhook_bodies(page: Page) -> list[dict[str, Any]]:
+    """What the page posts to the webhook, in order (kept as the page sends it)."""
+    bodies: list[dict[str, Any]] = []
+
+    def on_request(request: Any) -> None:
+        if request.url.endswith("/webhooks/rest/webhook") and request.method == "POST":
+            bodies.append(json.loads(request.post_data or "{}"))
+
+    page.on("request", on_request)
+    return bodies
+
+
+def referral_of(database_url: str, sender: str) -> str | None:
+    person = person_key(pseudonymise(E2E_SECRET, "web", sender))
+    with session_scope(database_url) as session:
+        contact = session.get(Contact, person)
+        assert contact is not None, "the gateway did not record the visit"
+        return contact.referral_code
+
+
+def test_the_privacy_notice_is_the_first_reply_and_is_announced(page: Page, gateway_url: str) -> None:
+    page.add_init_script(WATCH_LOG)
+    page.goto(gateway_url.rstrip("/") + "/")
+    wait_for_reply(page, 0)
+
+    log = page.get_by_role("log")
+    notice = log.locator(".msg--bot").first
+    expect(notice).to_have_text(f"Bot said: {PRIVACY_NOTICE}")
+    expect(notice).to_be_visible()
+    # Announced: it is added (not there at load) to a polite live region that reads additions,
+    # with nothing around it hidden from screen readers.
+    expect(log).to_have_attribute("aria-live", "polite")
+    assert "additions" in (log.get_attribute("aria-relevant") or "additions")
+    assert page.evaluate("() => window.__logAtLoad") == 0
+    added = page.evaluate("() => window.__logAdded")
+    assert added and added[0] == f"Bot said: {PRIVACY_NOTICE}", added
+    assert notice.evaluate("el => el.closest('[aria-hidden=\"true\"]') === null")
+    # The menu follows it, so the resident is never left with only the notice.
+    expect(log.get_by_role("button").first).to_be_visible()
+
+    # The same person coming back is not told again.
+    page.reload()
+    wait_for_reply(page, 0)
+    assert PRIVACY_NOTICE not in bot_texts(page)
+
+
+def test_a_champions_link_starts_the_conversation_with_their_code(
+    page: Page, gateway_url: str, e2e_env: dict[str, str], axe_source: str
+) -> None:
+    base = gateway_url.rstrip("/")
+    bodies = webhook_bodies(page)
+    page.goto(base + "/?ref=lib-central")
+    wait_for_reply(page, 0)
+    sender = sender_id(page)
+    assert bodies == [{"sender": sender, "message": "", "referral": "lib-central"}]
+
+    # A new person: the privacy notice first, then the greeting and its choices.
+    texts = bot_texts(page)
+    assert texts[0] == PRIVACY_NOTICE
+    assert any("Hello" in text for text in texts[1:]), texts
+    expect(page.get_by_role("log").get_by_role("button").first).to_be_visible()
+    expect(page.locator(USER)).to_have_count(0)
+    assert referral_of(e2e_env["DATABASE_URL"], sender) == "LIB-CENTRAL"
+    assert axe_violations(page, axe_source) == []
+
+    # A reload continues the same conversation, without counting the referral again.
+    page.reload()
+    wait_for_reply(page, 0)
+    assert sender_id(page) == sender
+    assert bodies[-1] == {"sender": sender, "message": "hi"}
+
+    # "Start again" on the champion's PC: the next person is counted for the champion too.
+    page.get_by_role("button", name="Start again").click()
+    wait_for_reply(page, 0)
+    second = sender_id(page)
+    assert second not in (None, sender)
+    assert bodies[-1] == {"sender": second, "message": "", "referral": "lib-central"}
+    assert bot_texts(page)[0] == PRIVACY_NOTICE
+    assert referral_of(e2e_env["DATABASE_URL"], second) == "LIB-CENTRAL"
+    assert axe_violations(page, axe_source) == []
+
+
 # ---- the page's own behaviour, with the webhook answered by the test ----
 
 
@@ -297,6 +402,39 @@ def test_sends_payloads_and_renders_bot_text_as_text(page: Page, gateway_url: st
     for i in range(2):
         assert links.nth(i).get_attribute("target") == "_blank"
         assert "noopener" in (links.nth(i).get_attribute("rel") or "").split()
+
+
+def test_a_link_with_a_bad_code_or_to_an_ongoing_conversation_just_says_hi(
+    page: Page, gateway_url: str
+) -> None:
+    posted: list[dict[str, Any]] = []
+
+    def handle(route: Route) -> None:
+        posted.append(json.loads(route.request.post_data or "{}"))
+        reply(GREETING)(route)
+
+    page.route(WEBHOOK, handle)
+    base = gateway_url.rstrip("/")
+    forget_sender = "key => localStorage.removeItem(key)"
+    for ref in ("%3Cscript%3E", "x" * 41, "AB", ""):
+        page.goto(f"{base}/?ref={ref}")
+        wait_for_reply(page, 0)
+        assert posted[-1] == {"sender": sender_id(page), "message": "hi"}, ref
+        page.evaluate(forget_sender, SENDER_KEY)  # the next visit is a new person
+
+    # Someone already chatting who opens a champion's link carries on where they were.
+    page.goto(f"{base}/")
+    wait_for_reply(page, 0)
+    sender = sender_id(page)
+    page.goto(f"{base}/?ref=LIB-CENTRAL")
+    wait_for_reply(page, 0)
+    assert sender_id(page) == sender
+    assert posted[-1] == {"sender": sender, "message": "hi"}
+    page.evaluate(forget_sender, SENDER_KEY)
+    page.goto(f"{base}/?lang=en&ref=HUB-COMPTON#top")
+    wait_for_reply(page, 0)
+    assert posted[-1] == {"sender": sender_id(page), "message": "", "referral": "HUB-COMPTON"}
+    assert sender_id(page) != sender
 
 
 def test_a_failed_request_gives_a_friendly_message(page: Page, gateway_url: str) -> None:

@@ -10,6 +10,7 @@
   var SENDER_KEY = "getonline.sender";
   var LARGE_TEXT_KEY = "getonline.largeText";
   var URL_RE = /\bhttps?:\/\/[^\s<>"]+/gi;
+  var CODE_RE = /^[A-Za-z0-9_-]{3,40}$/; // a champion's or venue's referral code (bot/champions/codes.py)
 
   var doc = document;
   var log = doc.getElementById("log");
@@ -43,7 +44,18 @@
     return id;
   }
 
+  // A champion's link (/?ref=CODE) starts a new person's conversation with the champion's code.
+  function referralFromLink() {
+    var match = /[?&]ref=([^&#]*)/.exec(window.location.search);
+    if (!match) return null;
+    var code;
+    try { code = decodeURIComponent(match[1].replace(/\+/g, " ")).trim(); } catch (e) { return null; }
+    return CODE_RE.test(code) ? code : null;
+  }
+  var referral = referralFromLink();
+
   var sender = load(SENDER_KEY);
+  var fresh = !sender; // nobody has chatted in this browser yet
   if (!sender) {
     sender = newId();
     save(SENDER_KEY, sender);
@@ -206,7 +218,7 @@
   }
 
   // ---- talking to the bot ----
-  function post(id, message) {
+  function post(id, message, code) {
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer;
     var timeout = new Promise(function (resolve, reject) {
@@ -218,7 +230,7 @@
     var request = fetch(WEBHOOK, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify({ sender: id, message: message }),
+      body: JSON.stringify(code ? { sender: id, message: message, referral: code } : { sender: id, message: message }),
       credentials: "same-origin",
       cache: "no-store",
       signal: controller ? controller.signal : undefined
@@ -236,7 +248,8 @@
   }
 
   // Send a message. `shown` is the text for the resident's bubble; null sends silently.
-  function send(message, shown) {
+  // `code`: a referral code that starts the conversation (the message is then empty).
+  function send(message, shown, code) {
     message = String(message).slice(0, MAX_CHARS);
     if (shown !== null) reveal(bubble("user", shown), "nearest");
     var id = sender;
@@ -244,7 +257,7 @@
     pending += 1;
     setTyping(true);
     function attempt() {
-      return post(id, message).then(function (replies) {
+      return post(id, message, code).then(function (replies) {
         if (gen !== generation) return;
         var first = showReplies(replies);
         if (!first && shown !== null) first = showError(retryLater);
@@ -286,10 +299,16 @@
     save(SENDER_KEY, sender);
     log.textContent = "";
     input.value = "";
-    send("hi", null);
+    greet(true);
     focusInput();
   });
 
-  // Greet the resident: "hi" is sent silently so the bot answers with its menu.
-  send("hi", null);
+  // Greet the resident: "hi" is sent silently so the bot answers with its menu. A new
+  // conversation opened from a champion's link starts with their code instead (the gateway
+  // checks it), so "Start again" on a library PC counts each new person for the champion.
+  function greet(isNew) {
+    if (referral && isNew) send("", null, referral);
+    else send("hi", null);
+  }
+  greet(fresh);
 })();

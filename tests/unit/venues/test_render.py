@@ -10,7 +10,7 @@ from bot.geo.codepoint import ATTRIBUTION
 from bot.geo.locate import Location, LocationError, Precision
 from bot.venues.nearest import NextSession
 from bot.venues.needs import NEEDS
-from bot.venues.render import SMS_BUDGET, describe_when, render_help_text
+from bot.venues.render import SMS_BUDGET, SMS_LIST_BUDGET, describe_when, render_help_text
 from bot.venues.schedule import LONDON
 from bot.venues.search import HelpResult, VenueMatch
 from tests.readability import readability_problem
@@ -149,3 +149,11 @@ def test_the_two_postcode_messages_say_what_went_wrong() -> None:
 def test_the_reply_reads_plainly() -> None:
     text = render_help_text(result(), now=NOW)
     assert readability_problem(text.replace(ATTRIBUTION, "")) is None
+
+
+def test_by_sms_the_list_leaves_room_and_numbers_for_the_options() -> None:
+    venues = tuple(venue(n, name="Compton Centre Library and Community Hub") for n in (1, 2, 3))
+    text = render_help_text(result(venues=venues), now=NOW, sms=True)
+    assert len(text) <= SMS_LIST_BUDGET
+    assert "- Compton Centre Library and Community Hub, 0.7 miles." in text
+    assert "1. " not in text and "Send MORE" not in text, "1 and More are the SMS options"

@@ -1,0 +1,136 @@
+"""The SMS channel: one webhook per provider, the UK keywords, and replies written for a phone.
+
+A text goes: provider checks the request is genuine (403 if not) and reads it (4xx if it is
+not a message) -> a retried message id is answered with nothing -> STOP / START / HELP are
+handled here -> a number that said STOP gets nothing until START -> a first text that is a
+champion's code ("HELLO LIB-CENTRAL") starts the conversation with it -> otherwise an ordinary
+turn. The reply is one text within 3 segments, with the buttons as numbered options. Whatever
+goes wrong inside, the resident gets a short apology, and the provider never sees a 5xx (it
+would retry, and the resident would get the answer twice).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.sms import render
+from bot.channels.sms.keywords import Keyword, help_text, keyword, stopped_text
+from bot.channels.sms.providers import Inbound, Rejected, SmsProvider, enabled_providers
+from bot.gateway.turns import BotMessage, Conversations, apology, offered_options
+from bot.referrals import sms_code_candidate
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+CHANNEL = "sms"
+WEBHOOK_PREFIX = "/webhooks/sms/"
+
+
+def webhook_path(provider: SmsProvider) -> str:
+    return f"{WEBHOOK_PREFIX}{provider.name}"
+
+
+class SmsChannel:
+    def __init__(
+        self,
+        settings: Settings,
+        conversations: Conversations,
+        providers: Sequence[SmsProvider] | None = None,
+    ) -> None:
+        self._conversations = conversations
+        self._providers = list(providers) if providers is not None else enabled_providers(settings)
+        self.routes: list[BaseRoute] = [
+            Route(webhook_path(provider), self._endpoint(provider), methods=["POST"])
+            for provider in self._providers
+        ]
+
+    async def start(self) -> None:
+        """Nothing to start: the providers call the webhook."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+    def _endpoint(self, provider: SmsProvider) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await self.receive(provider, request)
+
+        return endpoint
+
+    async def receive(self, provider: SmsProvider, request: Request) -> Response:
+        try:
+            fields = await provider.fields(request)
+            if not provider.verify(request, fields):
+                return PlainTextResponse("Invalid signature", status_code=403)
+            inbound = provider.parse(fields)
+        except Rejected as rejected:
+            return PlainTextResponse(rejected.reason, status_code=rejected.status_code)
+        if not await self._first_time(provider, inbound):
+            return provider.no_reply()
+        try:
+            text = await self.answer(inbound)
+        except Exception as error:  # the resident hears an apology; the log says where, not who
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            log.error("SMS turn failed with %s\n%s", type(error).__name__, frames)
+            text = render.sms_reply([apology(self._conversations.local)])
+        return provider.reply(text) if text else provider.no_reply()
+
+    async def _first_time(self, provider: SmsProvider, inbound: Inbound) -> bool:
+        """False for a message id already handled (a provider retry). With the shared state
+        unreachable the message is answered: twice is better than never."""
+        try:
+            return await self._conversations.state.claim(f"{CHANNEL}:{provider.name}:{inbound.message_id}")
+        except Exception as error:
+            log.warning("SMS duplicate check failed (%s): answering anyway", type(error).__name__)
+            return True
+
+    async def answer(self, inbound: Inbound) -> str | None:
+        """The text to send back, or None for silence."""
+        conversations = self._conversations
+        number = inbound.sender
+        conversation = conversations.conversation_id(CHANNEL, number)
+        contacts = conversations.contacts
+        word = keyword(inbound.text)
+        opted_out = await contacts.opted_out(conversation)
+        if word is Keyword.STOP:
+            if opted_out:
+                return None  # confirmed once already
+            try:
+                await contacts.set_opted_out(conversation, CHANNEL, True)
+            except SQLAlchemyError as error:
+                log.warning("STOP not recorded: %s", type(error).__name__)
+                return render.fit_reply(["Sorry, that didn't work. Please text STOP again in a minute."], [])
+            return render.fit_reply([stopped_text(conversations.local)], [])
+        if word is Keyword.HELP:
+            # Asked for, so answered even after STOP (as UK networks expect), and without the engine.
+            return render.fit_reply([help_text(conversations.local, opted_out=opted_out)], [])
+        if word is Keyword.START:
+            if opted_out:
+                await contacts.set_opted_out(conversation, CHANNEL, False)
+            replies = await conversations.start(CHANNEL, number, None)
+        elif opted_out:
+            return None
+        else:
+            replies = await self._turn(number, inbound.text)
+        return await self._render(conversation, replies)
+
+    async def _turn(self, number: str, text: str) -> list[BotMessage]:
+        """A champion's code ("HELLO LIB-CENTRAL") starts with it; anything else is a turn."""
+        candidate = sms_code_candidate(text)
+        code = await self._conversations.known_referral(candidate) if candidate else None
+        if code:
+            return await self._conversations.start(CHANNEL, number, code)
+        return await self._conversations.turn(CHANNEL, number, text)
+
+    async def _render(self, conversation: str, replies: list[BotMessage]) -> str:
+        # The numbers printed are the ones a typed reply maps to: remembered here as well, since
+        # some gateway answers (a message too long, bank details removed) do not remember them.
+        options = offered_options(replies)
+        if options:
+            await self._conversations.state.remember_options(conversation, options)
+        return render.sms_reply(replies)
