@@ -259,3 +259,16 @@ def redis_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 with its production cost takes half a second a hash on this machine: tests that
+    log in hundreds of times use the same algorithm with the smallest cost it allows."""
+    from argon2 import PasswordHasher
+
+    import bot.staff.accounts as accounts
+
+    quick = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", quick)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", quick.hash("not a real password, only for timing"))

@@ -190,22 +190,25 @@ class Conversations:
         conversation = self.conversation_id(channel, raw_sender)
         cleaned = clean(text)
         if not cleaned:
-            return [BotMessage("Please type a message, or choose an option.", self._menu_buttons())]
+            return await self._say(conversation, "Please type a message, or choose an option.")
         if len(cleaned) > self._max_chars:
-            return [
-                BotMessage(
-                    "That message is too long for me. Please send your question in a few words.",
-                    self._menu_buttons(),
-                )
-            ]
+            return await self._say(
+                conversation, "That message is too long for me. Please send your question in a few words."
+            )
         redacted, removed = redact_sensitive(cleaned)
         if removed and only_removed(redacted):
-            return [BotMessage(notice.details_removed(self._local, self._days), self._menu_buttons())]
+            return await self._say(conversation, notice.details_removed(self._local, self._days))
         chosen = resolve(await self._state.options(conversation), redacted)
         message = chosen or safe_for_engine(redacted, BUTTON_INTENTS)
         replies = await self._exchange(channel, conversation, message, typed=None if chosen else redacted)
         if removed:
             replies.insert(0, BotMessage(notice.details_removed(self._local, self._days)))
+        return replies
+
+    async def _say(self, conversation: str, text: str) -> list[BotMessage]:
+        """A reply of the gateway's own, with the menu; "1" then means the menu, as it shows."""
+        replies = [BotMessage(text, self._menu_buttons())]
+        await self._state.remember_options(conversation, offered_options(replies))
         return replies
 
     async def start(self, channel: str, raw_sender: str, code: str | None = None) -> list[BotMessage]:
