@@ -57,7 +57,7 @@ def _open(source: Source) -> TextIO:
         # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark.
         return source.open(newline="", encoding="utf-8-sig")
     if isinstance(source, str):
-        return io.StringIO(source)
+        return io.StringIO(source, newline="")
     return source
 
 
@@ -75,7 +75,10 @@ def read_table(source: Source, *, required: Sequence[str], known: Sequence[str])
     owned = handle is not source
     try:
         reader = csv.reader(handle)
-        header = next(reader, None)
+        try:
+            header = next(reader, None)
+        except csv.Error as error:
+            raise ImportFailed([RowError(1, f"the file can't be read as CSV ({error})")]) from None
         if header is None:
             raise ImportFailed([RowError(1, "the file is empty")])
         columns = [name.strip().lower() for name in header]
@@ -89,10 +92,14 @@ def read_table(source: Source, *, required: Sequence[str], known: Sequence[str])
         raise
 
     def rows() -> Rows:
+        number = 1
         try:
             for number, values in enumerate(reader, start=2):
                 if any(value.strip() for value in values):
                     yield number, {name: value for name, value in zip(columns, values, strict=False) if name}
+        except csv.Error as error:
+            # A stray quote or a NUL byte: the row after the last good one can't be read.
+            raise ImportFailed([RowError(number + 1, f"this row can't be read as CSV ({error})")]) from None
         finally:
             if owned:
                 handle.close()

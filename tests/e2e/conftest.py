@@ -24,6 +24,7 @@ from bot.settings import ROOT, get_settings
 from bot.stack import Ports, Stack, current_model
 
 E2E_SECRET = "e2e-test-secret"
+E2E_TWILIO_TOKEN = "e2e-twilio-token"
 
 
 def free_port() -> int:
@@ -40,6 +41,8 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
         "PSEUDONYM_SECRET": E2E_SECRET,
         "POSTCODE_AREAS": "LS",
+        # The SMS webhook is on, signed against the request URL (no PUBLIC_BASE_URL here).
+        "TWILIO_AUTH_TOKEN": E2E_TWILIO_TOKEN,
     }
     subprocess.run([sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True)
     return env
