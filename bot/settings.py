@@ -104,6 +104,17 @@ class Settings(BaseSettings):
     staff_login_attempts: int = 5
     staff_login_window_seconds: int = 900
 
+    def missing_secrets(self) -> list[str]:
+        """Secrets a public deployment must set itself: made-up ones under var/ would differ per
+        replica (pseudonyms would stop matching) and vanish with the container."""
+        if not self.public_base_url:
+            return []
+        return [
+            name.upper()
+            for name in ("pseudonym_secret", "session_secret")
+            if name not in self.model_fields_set
+        ]
+
     @property
     def engine_urls(self) -> list[str]:
         return [url.strip().rstrip("/") for url in self.engine_url.split(",") if url.strip()]

@@ -112,6 +112,8 @@ def build_conversations(settings: Settings, engine: RasaEngine, local: LocalInfo
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    if missing := settings.missing_secrets():
+        raise RuntimeError(f"PUBLIC_BASE_URL is set, so set {' and '.join(missing)} in the environment too.")
     engine = RasaEngine(settings.engine_urls, settings.engine_timeout_seconds)
     local = load_local(settings.local_file)
     conversations = build_conversations(settings, engine, local)

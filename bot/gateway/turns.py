@@ -24,7 +24,7 @@ from bot.gateway.text import clean, safe_for_engine
 from bot.local import LocalInfo
 from bot.privacy import notice
 from bot.privacy.contacts import ContactBook
-from bot.privacy.redact import only_removed, redact_sensitive, scrub_for_report
+from bot.privacy.redact import only_removed, redact_sensitive, scrub_for_report, without_contact_details
 from bot.pseudonym import person_key, pseudonymise
 from bot.referrals import ReferralCodes
 from bot.replies import MENU, Pin, intent_payload
@@ -196,6 +196,7 @@ class Conversations:
                 conversation, "That message is too long for me. Please send your question in a few words."
             )
         redacted, removed = redact_sensitive(cleaned)
+        redacted = without_contact_details(redacted)
         if removed and only_removed(redacted):
             return await self._say(conversation, notice.details_removed(self._local, self._days))
         chosen = resolve(await self._state.options(conversation), redacted)

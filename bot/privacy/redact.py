@@ -2,8 +2,9 @@
 
 Residents are told not to send bank details or their National Insurance number, yet some will.
 `redact_sensitive` takes those out of every message before the engine (and so the conversation
-store) sees it. `scrub_for_report` goes further for the "not understood" report staff read:
-phone numbers, e-mail addresses, full postcodes and long numbers go too.
+store) sees it, and `without_contact_details` the phone numbers and e-mail addresses.
+`scrub_for_report` goes further for the "not understood" report staff read: full postcodes and
+long numbers go too.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def redact_sensitive(text: str) -> tuple[str, bool]:
     return redacted, redacted != text
 
 
+def without_contact_details(text: str) -> str:
+    """Phone numbers and e-mail addresses typed into a message: the bot never needs them (it
+    cannot call anyone back), so they are not kept either."""
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+
+
 def only_removed(text: str) -> bool:
     """Nothing but removed details (and punctuation) is left: there is no question to answer."""
     return not re.sub(r"[\W_]+", "", text.replace(REMOVED, ""))
@@ -59,9 +66,7 @@ def only_removed(text: str) -> bool:
 def scrub_for_report(text: str) -> str:
     """A message fit for staff to read in aggregate: no way to reach or identify the sender."""
     scrubbed, _ = redact_sensitive(text)
-    scrubbed = _URL.sub("[link]", scrubbed)
-    scrubbed = _EMAIL.sub("[email]", scrubbed)
-    scrubbed = _PHONE.sub("[phone]", scrubbed)
+    scrubbed = without_contact_details(_URL.sub("[link]", scrubbed))
     scrubbed = _FULL_POSTCODE.sub(lambda m: m.group(1).upper(), scrubbed)
     scrubbed = _LONG_NUMBER.sub("[number]", scrubbed)
     scrubbed = re.sub(r"\s+", " ", scrubbed).strip().lower()

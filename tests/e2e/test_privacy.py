@@ -4,13 +4,16 @@ bank details never kept, and referral codes that only the gateway can set."""
 from __future__ import annotations
 
 import time
+import uuid
 
+import httpx
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
 
 from bot.db.models import Contact, UsageEvent, UsageKind
 from bot.pseudonym import person_key, pseudonymise
-from tests.e2e.conftest import E2E_SECRET, PRIVACY_NOTICE, Resident
+from tests.e2e.conftest import E2E_SECRET, E2E_TWILIO_TOKEN, PRIVACY_NOTICE, Resident
 
 
 def _tracker_texts(e2e_env: dict[str, str], conversation: str) -> list[str]:
@@ -106,3 +109,20 @@ def test_searches_and_questions_are_counted_by_area_and_topic(
             break
         time.sleep(0.2)
     assert rows >= wanted
+
+
+def test_no_phone_number_reaches_the_logs(stack, e2e_env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """An SMS conversation through the shared stack: its number is nowhere in any process's log."""
+    number = "+447700900555"
+    url = f"{stack.ports.gateway_url}/webhooks/sms/twilio"
+    for body in ("hello", "my number is 07700900555, find help near LS9 7BG", "forget me"):
+        form = {"From": number, "To": "+447700900000", "Body": body, "MessageSid": f"SM{uuid.uuid4().hex}"}
+        signature = RequestValidator(E2E_TWILIO_TOKEN).compute_signature(url, form)
+        assert (
+            httpx.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=30).status_code
+            == 200
+        )
+    assert stack.log_dir is not None
+    logs = "".join(path.read_text(errors="replace") for path in stack.log_dir.glob("*.log"))
+    assert "7700900555" not in logs
+    assert "7700900555" not in "\n".join(_tracker_texts(e2e_env, pseudonymise(E2E_SECRET, "sms", number)))

@@ -70,3 +70,11 @@ def test_the_web_chat_gives_the_configured_helpline(client: TestClient) -> None:
     helpline = load_local(Settings().local_file).helpline
     page = client.get("/").text
     assert f'data-help-phone="{helpline.phone}"' in page and "{{" not in page
+
+
+def test_a_public_deployment_must_set_its_own_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PSEUDONYM_SECRET", raising=False)
+    monkeypatch.delenv("SESSION_SECRET", raising=False)
+    with pytest.raises(RuntimeError, match="PSEUDONYM_SECRET and SESSION_SECRET"):
+        create_app(Settings(public_base_url="https://bot.example.org"))
+    create_app(Settings(public_base_url="https://bot.example.org", pseudonym_secret="a", session_secret="b"))

@@ -90,7 +90,7 @@ async def test_the_privacy_notice_comes_once_at_first_contact(world: World) -> N
 
 async def test_the_engine_never_sees_the_raw_sender(world: World) -> None:
     await world.conversations.turn("sms", "+447700900123", "hi")
-    sender, text, channel = world.engine.sent[0]
+    sender, _, channel = world.engine.sent[0]
     assert "7700900123" not in sender and sender.startswith("sms-") and channel == "sms"
     with session_scope(world.url) as session:
         assert session.get(Contact, person_key(sender)) is not None

@@ -32,3 +32,10 @@ def test_scrubbing_never_fails_and_stays_short(text: str) -> None:
     assert len(scrub_for_report(text)) <= 200
     redacted, changed = redact_sensitive(text)
     assert changed == (redacted != text)
+
+
+def test_contact_details_typed_in_are_not_kept() -> None:
+    from bot.privacy.redact import without_contact_details
+
+    text = "call me on 07700 900123 or +44 7700 900123, or mail me@example.com about LS9 7BG"
+    assert without_contact_details(text) == "call me on [phone] or [phone], or mail [email] about LS9 7BG"
