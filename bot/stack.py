@@ -23,6 +23,11 @@ from bot.settings import ROOT, get_settings
 
 ENGINE_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 MODEL_POINTER = "current"
+ENGINE_TUNING = {
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "MALLOC_ARENA_MAX": "2",
+}
 
 
 class StackError(RuntimeError):
@@ -108,6 +113,10 @@ class Stack:
             SANIC_HOST="127.0.0.1",
             TF_CPP_MIN_LOG_LEVEL="2",
         )
+        # The engine runs one model at a time: TensorFlow's thread pools only compete with the
+        # other processes for the cores, and each thread's malloc arena costs memory.
+        for name, value in ENGINE_TUNING.items():
+            env.setdefault(name, value)
         return env
 
     def engine_command(self, port: int) -> list[str]:

@@ -22,7 +22,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from engine import speedups
+
 logger = logging.getLogger(__name__)
+speedups.apply()  # Rasa imports this module when it loads its channels, before any turn
 
 CHANNELS = frozenset({"web", "telegram", "sms"})
 

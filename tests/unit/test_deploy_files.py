@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import make_url
 
 from bot.settings import ROOT, Settings
-from bot.stack import Stack, lock_store_environment
+from bot.stack import ENGINE_TUNING, Stack, lock_store_environment
 
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
@@ -37,7 +37,10 @@ ENDPOINT_NAMES = set(re.findall(r"\$\{(\w+)\}", (ROOT / "endpoints.yml").read_te
 # Read by the interpreter or the image, whichever process runs.
 PROCESS_NAMES = {"PATH", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
 ALLOWED_NAMES = {
-    "engine": ENDPOINT_NAMES | PROCESS_NAMES | {"TF_CPP_MIN_LOG_LEVEL", "RASA_TELEMETRY_ENABLED"},
+    "engine": ENDPOINT_NAMES
+    | PROCESS_NAMES
+    | set(ENGINE_TUNING)
+    | {"TF_CPP_MIN_LOG_LEVEL", "RASA_TELEMETRY_ENABLED"},
     # SANIC_HOST: rasa-sdk's listening address (bot/stack.py sets it too).
     "app": SETTINGS_NAMES | PROCESS_NAMES | {"SANIC_HOST"},
     "postgres": {"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "PGDATA"},

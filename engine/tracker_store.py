@@ -1,0 +1,153 @@
+"""Rasa's SQL tracker store, without re-reading a whole conversation on every turn.
+
+Rasa's SQLTrackerStore loads and replays every event of the session at each turn, then counts
+them again to know what to save: a quarter of the engine's busy time, growing with the length
+of the conversation (bench/load.py, docs/performance.md). This store keeps the trackers of
+recent conversations in memory and asks the database one cheap question per turn, "what is
+the newest event of this conversation?":
+- the same as the cached one: the cached tracker is used as it is;
+- newer (another engine replica took the last turn): only the new events are read and applied;
+- older or gone ("forget me", the purge): the conversation is read afresh, or is new.
+So several replicas can share one database: the database stays the truth, the cache only
+saves reading it again. A tracker changed in memory but not saved (a turn that failed) is
+never reused, and a new session (SessionStarted) is always read afresh, as Rasa would.
+
+On SQLite (the embedded default) Rasa opens a new connection for every query and commits with
+a full fsync in the default journal: here connections are pooled and the journal is WAL with
+synchronous=NORMAL, as the app's own database (bot/db/session.py), which is safe for WAL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+import sqlalchemy.pool
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted, deserialise_events
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+MAX_CACHED = 300
+IDLE_SECONDS = 15 * 60
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+@dataclass
+class _Cached:
+    tracker: DialogueStateTracker
+    newest_id: int  # the newest stored event of the conversation
+    stored: int  # how many of tracker.events are in the database
+    used_at: float
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, max_cached: int = MAX_CACHED, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cache: OrderedDict[str, _Cached] = OrderedDict()
+        self._max_cached = int(max_cached)
+
+    def _newest_id(self, session: Any, sender_id: str) -> int | None:
+        return (
+            session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        )
+
+    def _remember(self, sender_id: str, entry: _Cached) -> None:
+        self._cache[sender_id] = entry
+        self._cache.move_to_end(sender_id)
+        now = time.monotonic()
+        while self._cache and (
+            len(self._cache) > self._max_cached
+            or next(iter(self._cache.values())).used_at < now - IDLE_SECONDS
+        ):
+            self._cache.popitem(last=False)
+
+    def _fresh_from(self, session: Any, cached: _Cached, newest: int | None) -> DialogueStateTracker | None:
+        """The cached tracker brought up to date, or None when it has to be read afresh."""
+        if newest is None or newest < cached.newest_id or len(cached.tracker.events) != cached.stored:
+            return None
+        if newest > cached.newest_id:
+            rows = (
+                session.query(self.SQLEvent)
+                .filter(
+                    self.SQLEvent.sender_id == cached.tracker.sender_id, self.SQLEvent.id > cached.newest_id
+                )
+                .order_by(self.SQLEvent.id)
+                .all()
+            )
+            events = deserialise_events([json.loads(row.data) for row in rows])
+            if any(isinstance(event, SessionStarted) for event in events):
+                return None
+            for event in events:
+                cached.tracker.update(event)
+            cached.newest_id, cached.stored = rows[-1].id, cached.stored + len(rows)
+        cached.used_at = time.monotonic()
+        return cached.tracker
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        if fetch_events_from_all_sessions or self.domain is None:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            newest = self._newest_id(session, sender_id)
+            cached = self._cache.pop(sender_id, None)
+            if cached is not None:
+                tracker = self._fresh_from(session, cached, newest)
+                if tracker is not None:
+                    self._remember(sender_id, cached)
+                    return tracker
+            if newest is None:
+                return None
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            if not rows:
+                return None
+            tracker = DialogueStateTracker.from_dict(
+                sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+            )
+            self._remember(sender_id, _Cached(tracker, rows[-1].id, len(rows), time.monotonic()))
+            return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        cached = self._cache.pop(tracker.sender_id, None)
+        with self.session_scope() as session:
+            if cached is not None and cached.tracker is tracker and cached.stored <= len(tracker.events):
+                start = cached.stored
+            else:
+                start = self._event_query(
+                    session, tracker.sender_id, fetch_events_from_all_sessions=False
+                ).count()
+            new_events = list(itertools.islice(tracker.events, start, len(tracker.events)))
+            rows = []
+            for event in new_events:
+                data = event.as_dict()
+                rows.append(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.add_all(rows)
+            session.commit()
+            new_session = any(isinstance(event, SessionStarted) for event in new_events)
+            if rows and not new_session and (cached is None or cached.tracker is tracker):
+                self._remember(
+                    tracker.sender_id, _Cached(tracker, rows[-1].id, start + len(rows), time.monotonic())
+                )
