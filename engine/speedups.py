@@ -7,7 +7,13 @@ Measured with bench/load.py and py-spy (docs/performance.md):
 - A second message of a conversation that arrives while the first is still being answered
   waits for the conversation's lock, polling once a second; a resident who double-sends waits
   a second for nothing. Polling every 50 ms costs nothing measurable.
-Both change speed only: the same replies, the same errors.
+- Every action call carries the whole conversation; the actions read only its recent part
+  (the last question asked, the form's latest answer), so at most the last 100 events are sent.
+- Every action call also carries the whole domain unless selective domain is on (it is, in
+  endpoints.yml). rasa-sdk keeps the domain it was sent once and answers 449 when it has none
+  (after a restart, or a new action-server replica); Rasa 3.6 predates that answer, so here the
+  domain goes with the first call, and a 449 is retried once with the domain.
+These change speed only: the same replies, the same errors.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ from jsonschema import ValidationError, validators
 from rasa.core import lock_store
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError
 
 LOCK_POLL_SECONDS = 0.05
+ACTION_EVENTS = 100
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,9 +66,46 @@ def _with_quick_polling(lock: Any) -> Any:
     return quick
 
 
+class _Domain:
+    """Whether the next action call should carry the domain (rasa-sdk has not got it yet)."""
+
+    needed = True
+
+
+def _with_recent_events(call_format: Any) -> Any:
+    @functools.wraps(call_format)
+    def recent(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+        request = call_format(self, tracker, domain)
+        events = request["tracker"].get("events")
+        if isinstance(events, list) and len(events) > ACTION_EVENTS:
+            request["tracker"]["events"] = events[-ACTION_EVENTS:]
+        if _Domain.needed and "domain" not in request:
+            request["domain"] = domain.as_dict()
+        _Domain.needed = False
+        return request
+
+    return recent
+
+
+def _retrying_without_domain(run: Any) -> Any:
+    @functools.wraps(run)
+    async def retrying(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await run(self, *args, **kwargs)
+        except RasaException as error:
+            if not (isinstance(error.__cause__, ClientResponseError) and error.__cause__.status == 449):
+                raise
+            _Domain.needed = True
+            return await run(self, *args, **kwargs)
+
+    return retrying
+
+
 def apply() -> None:
     if getattr(RemoteAction, "_getonline_fast", False):
         return
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     RemoteAction._getonline_fast = True  # type: ignore[attr-defined]
+    RemoteAction._action_call_format = _with_recent_events(RemoteAction._action_call_format)  # type: ignore[method-assign]
+    RemoteAction.run = _retrying_without_domain(RemoteAction.run)  # type: ignore[method-assign]
     lock_store.LockStore.lock = _with_quick_polling(lock_store.LockStore.lock)  # type: ignore[method-assign]

@@ -58,6 +58,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._max_cached = int(max_cached)
+        if self.engine.dialect.name == "sqlite":
+            self._pool_sqlite()
+
+    def _pool_sqlite(self) -> None:
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, poolclass=sa.pool.QueuePool, pool_size=2, connect_args={"check_same_thread": False}
+        )
+        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def _newest_id(self, session: Any, sender_id: str) -> int | None:
         return (
