@@ -8,7 +8,7 @@ Measured with bench/load.py and py-spy (docs/performance.md):
   waits for the conversation's lock, polling once a second; a resident who double-sends waits
   a second for nothing. Polling every 50 ms costs nothing measurable.
 - Every action call carries the whole conversation; the actions read only its recent part
-  (the last question asked, the form's latest answer), so at most the last 100 events are sent.
+  (the last question asked, the form's latest answer), so at most the last 50 events are sent.
 - Every action call also carries the whole domain unless selective domain is on (it is, in
   endpoints.yml). rasa-sdk keeps the domain it was sent once and answers 449 when it has none
   (after a restart, or a new action-server replica); Rasa 3.6 predates that answer, so here the
@@ -29,7 +29,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError
 
 LOCK_POLL_SECONDS = 0.05
-ACTION_EVENTS = 100
+ACTION_EVENTS = 50
 
 
 @functools.lru_cache(maxsize=1)
