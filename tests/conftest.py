@@ -104,6 +104,24 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """The name of a new, empty PostgreSQL database (for a whole stack), dropped on exit."""
+    problem = _postgres_problem()
+    if problem is not None:
+        (pytest.fail if _require_services() else pytest.skip)(f"PostgreSQL is needed: {problem}")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database (no tables yet) on each backend."""

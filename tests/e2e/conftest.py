@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,12 @@ import httpx
 import pytest
 
 from bot.local import load_local
+from tests.e2e.browser import AXE_CORE_JS, CHROMIUM, CHROMIUM_ARGS
+
+try:
+    from playwright.sync_api import Browser, sync_playwright
+except ImportError:  # the `browser` fixture says so
+    sync_playwright = None
 from bot.privacy.notice import first_contact_notice
 from bot.settings import ROOT, get_settings
 from bot.stack import Ports, Stack, current_model
@@ -44,17 +51,28 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         # The SMS webhook is on, signed against the request URL (no PUBLIC_BASE_URL here).
         "TWILIO_AUTH_TOKEN": E2E_TWILIO_TOKEN,
     }
-    subprocess.run([sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True)
+    setup_database(env)
     return env
 
 
-@pytest.fixture(scope="session")
-def stack(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def setup_database(env: dict[str, str]) -> None:
+    """Migrate, load the LS postcodes and seed the samples, as `make setup` does."""
+    subprocess.run([sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True)
+
+
+@contextmanager
+def running_stack(env: dict[str, str], log_dir: Path, *, engines: int = 1) -> Iterator[Stack]:
+    """The real engine(s), action server and gateway on free ports, stopped on exit."""
     running = Stack(
         model=current_model(get_settings().model_dir),
-        ports=Ports(engine=free_port(), actions=free_port(), gateway=free_port()),
-        env=e2e_env,
-        log_dir=tmp_path_factory.mktemp("e2e-logs"),
+        ports=Ports(
+            engine=free_port(),
+            more_engines=tuple(free_port() for _ in range(engines - 1)),
+            actions=free_port(),
+            gateway=free_port(),
+        ),
+        env=env,
+        log_dir=log_dir,
     )
     running.start()
     try:
@@ -62,6 +80,12 @@ def stack(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(e2e_env, tmp_path_factory.mktemp("e2e-logs")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -111,3 +135,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for a module of browser tests; a missing browser or package fails, never skips."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    if sync_playwright is None:
+        pytest.fail("the playwright package is not installed")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE_CORE_JS.is_file():
+        pytest.fail(f"axe-core not found at {AXE_CORE_JS}: run `npm ci` or set AXE_CORE_JS")
+    return AXE_CORE_JS.read_text(encoding="utf-8")

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 
 from bot.db.models import AuditEntry, Venue
 from bot.settings import ROOT
+from tests.e2e.browser import axe_violations
 from tests.e2e.conftest import Resident
-from tests.e2e.test_webchat_browser import AXE_CORE_JS, CHROMIUM, CHROMIUM_ARGS, axe_violations
 
 try:
     from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
@@ -60,25 +60,6 @@ def staff_account(e2e_env: dict[str, str]) -> str:
         capture_output=True,
     )
     return EMAIL
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    if sync_playwright is None:
-        pytest.fail("the playwright package is not installed")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE_CORE_JS.is_file():
-        pytest.fail(f"axe-core not found at {AXE_CORE_JS}: run `npm ci` or set AXE_CORE_JS")
-    return AXE_CORE_JS.read_text(encoding="utf-8")
 
 
 def open_page(browser: Browser, gateway_url: str, width: int) -> tuple[Page, list[str], list[str]]:

@@ -9,22 +9,18 @@ next messages after the part returns must be answered normally.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.local import load_local
-from bot.settings import ROOT, get_settings
-from bot.stack import Ports, Stack, current_model
-from tests.conftest import POSTGRES_URL, _postgres_problem, _require_services
-from tests.e2e.conftest import Resident, free_port
+from bot.settings import get_settings
+from bot.stack import Stack
+from tests.conftest import postgres_database
+from tests.e2e.conftest import Resident, free_port, running_stack, setup_database
 from tests.e2e.tcp_proxy import TcpProxy
 
 HELPLINE = load_local(get_settings().local_file).helpline.phone
@@ -33,50 +29,23 @@ APOLOGY = "Sorry, I'm having a problem"
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[tuple[str, TcpProxy]]:
-    problem = _postgres_problem()
-    if problem is not None:
-        (pytest.fail if _require_services() else pytest.skip)(f"PostgreSQL is needed: {problem}")
-    name = f"getonline_faults_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    proxy = TcpProxy(target_port=5432, port=free_port())
-    proxy.up()
-    try:
-        yield name, proxy
-    finally:
-        proxy.close()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def faulty(
-    database: tuple[str, TcpProxy], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Stack, TcpProxy]]:
-    name, proxy = database
-    through_proxy = f"postgres@127.0.0.1:{proxy.port}/{name}"
-    env = {
-        "DATABASE_URL": f"postgresql+psycopg://{through_proxy}",
-        "TRACKER_STORE_URL": f"postgresql://{through_proxy}",
-        "PSEUDONYM_SECRET": "faults-secret",
-        "POSTCODE_AREAS": "LS",
-    }
-    subprocess.run([sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True)
-    stack = Stack(
-        model=current_model(get_settings().model_dir),
-        ports=Ports(engine=free_port(), actions=free_port(), gateway=free_port()),
-        env=env,
-        log_dir=tmp_path_factory.mktemp("fault-logs"),
-    )
-    stack.start()
-    try:
-        stack.wait_until_healthy()
-        yield stack, proxy
-    finally:
-        stack.stop()
+def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, TcpProxy]]:
+    with postgres_database("getonline_faults") as name:
+        proxy = TcpProxy(target_port=5432, port=free_port())
+        proxy.up()
+        through_proxy = f"postgres@127.0.0.1:{proxy.port}/{name}"
+        env = {
+            "DATABASE_URL": f"postgresql+psycopg://{through_proxy}",
+            "TRACKER_STORE_URL": f"postgresql://{through_proxy}",
+            "PSEUDONYM_SECRET": "faults-secret",
+            "POSTCODE_AREAS": "LS",
+        }
+        setup_database(env)
+        try:
+            with running_stack(env, tmp_path_factory.mktemp("fault-logs")) as stack:
+                yield stack, proxy
+        finally:
+            proxy.close()
 
 
 def timed(resident: Resident, message: str) -> tuple[str, float]:

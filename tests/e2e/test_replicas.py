@@ -8,46 +8,25 @@ other takes every turn, and the conversation still carries on.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from bot.db.models import ConfidenceResult
-from bot.settings import ROOT, get_settings
-from bot.stack import Ports, Stack, current_model
-from tests.conftest import POSTGRES_URL, _postgres_problem, _require_services
-from tests.e2e.conftest import Resident, free_port
+from bot.stack import Stack
+from tests.conftest import POSTGRES_URL, _require_services, postgres_database
+from tests.e2e.conftest import Resident, running_stack, setup_database
 from tests.e2e.test_confidence import answer_all, asked, start
 
 REDIS_DB_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture(scope="module")
-def replica_database() -> Iterator[str]:
-    """A new PostgreSQL database for this module (the tracker store makes its tables in it)."""
-    problem = _postgres_problem()
-    if problem is not None:
-        (pytest.fail if _require_services() else pytest.skip)(f"PostgreSQL is needed: {problem}")
-    name = f"getonline_replicas_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield name
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def replicas(replica_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     import redis
 
     try:
@@ -55,29 +34,18 @@ def replicas(replica_database: str, tmp_path_factory: pytest.TempPathFactory) ->
     except redis.RedisError as error:
         (pytest.fail if _require_services() else pytest.skip)(f"Redis is needed: {error}")
     server = POSTGRES_URL.rsplit("/", 1)[0]
-    env = {
-        "DATABASE_URL": f"{server}/{replica_database}",
-        # The engine's own driver (psycopg2, SQLAlchemy 1.4), in the same database.
-        "TRACKER_STORE_URL": f"{server.replace('postgresql+psycopg', 'postgresql')}/{replica_database}",
-        "REDIS_URL": REDIS_DB_URL,
-        "PSEUDONYM_SECRET": "replica-secret",
-        "POSTCODE_AREAS": "LS",
-    }
-    subprocess.run([sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True)
-    stack = Stack(
-        model=current_model(get_settings().model_dir),
-        ports=Ports(
-            engine=free_port(), more_engines=(free_port(),), actions=free_port(), gateway=free_port()
-        ),
-        env=env,
-        log_dir=tmp_path_factory.mktemp("replica-logs"),
-    )
-    stack.start()
-    try:
-        stack.wait_until_healthy()
-        yield stack
-    finally:
-        stack.stop()
+    with postgres_database("getonline_replicas") as name:
+        env = {
+            "DATABASE_URL": f"{server}/{name}",
+            # The engine's own driver (psycopg2, SQLAlchemy 1.4), in the same database.
+            "TRACKER_STORE_URL": f"{server.replace('postgresql+psycopg', 'postgresql')}/{name}",
+            "REDIS_URL": REDIS_DB_URL,
+            "PSEUDONYM_SECRET": "replica-secret",
+            "POSTCODE_AREAS": "LS",
+        }
+        setup_database(env)
+        with running_stack(env, tmp_path_factory.mktemp("replica-logs"), engines=2) as stack:
+            yield stack
 
 
 def _results(stack: Stack) -> int:

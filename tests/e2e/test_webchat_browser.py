@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +24,7 @@ import pytest
 from bot.db.models import Contact
 from bot.db.session import session_scope
 from bot.pseudonym import person_key, pseudonymise
+from tests.e2e.browser import CHROMIUM, REQUIRED, axe_violations
 from tests.e2e.conftest import E2E_SECRET, PRIVACY_NOTICE
 
 try:
@@ -33,20 +32,6 @@ try:
 except ImportError:  # reported by the `browser` fixture, so a missing package fails, never skips
     sync_playwright = None
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ROOT = Path(__file__).resolve().parents[2]
-AXE_CORE_JS = Path(os.environ.get("AXE_CORE_JS") or ROOT / "node_modules" / "axe-core" / "axe.min.js")
-REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
 
 WEBHOOK = "**/webhooks/rest/webhook"
 SENDER_KEY = "getonline.sender"
@@ -55,29 +40,9 @@ ERROR = "#log .msg--error"
 USER = "#log .msg--user"
 REPLY_MS = 15_000  # the page itself gives up after 10 s
 QUESTION = "how do I get free mobile data"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 if not CHROMIUM.exists() and not REQUIRED:
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"REQUIRE_SERVICES=1 but {CHROMIUM} is not installed (apt-get install chromium)")
-    if sync_playwright is None:
-        pytest.fail("the playwright package is not installed")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE_CORE_JS.is_file():
-        pytest.fail(f"axe-core not found at {AXE_CORE_JS}: run `npm ci` or set AXE_CORE_JS")
-    return AXE_CORE_JS.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -122,21 +87,6 @@ def wait_for_reply(page: Page, bots_before: int) -> None:
 
 def sender_id(page: Page) -> str | None:
     return page.evaluate("key => localStorage.getItem(key)", SENDER_KEY)
-
-
-def axe_violations(page: Page, axe_source: str) -> list[str]:
-    """Serious and critical axe-core violations on the page as it is now."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(axe_source + "\n;undefined")  # evaluated outside the page's CSP
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        AXE_TAGS,
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 FOCUS_RING = """() => {

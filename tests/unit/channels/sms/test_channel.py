@@ -105,7 +105,11 @@ def build(url: str, engine: FakeEngine) -> TestClient:
         forget=lambda conversation: _false(),
     )
     settings = Settings(
-        database_url=url, pseudonym_secret="secret", session_secret="s", twilio_auth_token=TOKEN, public_base_url=PUBLIC
+        database_url=url,
+        pseudonym_secret="secret",
+        session_secret="s",
+        twilio_auth_token=TOKEN,
+        public_base_url=PUBLIC,
     )
     channel = SmsChannel(settings, conversations)
     return TestClient(Starlette(routes=channel.routes))
