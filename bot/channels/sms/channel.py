@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.sms import render
 from bot.channels.sms.keywords import Keyword, help_text, keyword, stopped_text
 from bot.channels.sms.providers import Inbound, Rejected, SmsProvider, enabled_providers
-from bot.gateway.turns import BotMessage, Conversations, apology, offered_options
+from bot.gateway.turns import BotMessage, Conversations, apology
 from bot.referrals import sms_code_candidate
 from bot.settings import Settings
 
@@ -117,7 +117,7 @@ class SmsChannel:
             return None
         else:
             replies = await self._turn(number, inbound.text)
-        return await self._render(conversation, replies)
+        return render.sms_reply(replies)
 
     async def _turn(self, number: str, text: str) -> list[BotMessage]:
         """A champion's code ("HELLO LIB-CENTRAL") starts with it; anything else is a turn."""
@@ -126,11 +126,3 @@ class SmsChannel:
         if code:
             return await self._conversations.start(CHANNEL, number, code)
         return await self._conversations.turn(CHANNEL, number, text)
-
-    async def _render(self, conversation: str, replies: list[BotMessage]) -> str:
-        # The numbers printed are the ones a typed reply maps to: remembered here as well, since
-        # some gateway answers (a message too long, bank details removed) do not remember them.
-        options = offered_options(replies)
-        if options:
-            await self._conversations.state.remember_options(conversation, options)
-        return render.sms_reply(replies)
