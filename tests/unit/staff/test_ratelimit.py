@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import os
 import uuid
-
-import pytest
 
 from bot.staff.ratelimit import PER_ADDRESS_FACTOR, LoginLimiter, MemoryCounter, RedisCounter
 
@@ -50,16 +47,10 @@ def test_one_address_trying_many_emails_is_blocked_too() -> None:
     assert limiter.blocked_for("10.0.0.8", "new@leeds.gov.uk") == 0
 
 
-def test_redis_counts_are_shared_between_limiters() -> None:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+def test_redis_counts_are_shared_between_limiters(redis_url: str) -> None:
     import redis
 
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError as error:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis is not reachable at {url}: {error}")
-        pytest.skip(f"Redis is not reachable at {url}")
+    url = redis_url
     prefix = f"test:{uuid.uuid4().hex}:"
     one = LoginLimiter(RedisCounter(url, prefix), attempts=2, window=60)
     two = LoginLimiter(RedisCounter(url, prefix), attempts=2, window=60)
