@@ -13,23 +13,30 @@ Measured with bench/load.py and py-spy (docs/performance.md):
   endpoints.yml). rasa-sdk keeps the domain it was sent once and answers 449 when it has none
   (after a restart, or a new action-server replica); Rasa 3.6 predates that answer, so here the
   domain goes with the first call, and a 449 is retried once with the domain.
+- Every call to the action server opened a new HTTP session and TCP connection (Rasa's
+  `EndpointConfig.request` makes a session per request and closes it). One session per event
+  loop keeps its connections alive between calls; they are dropped after 2 s idle, before the
+  action server's own keep-alive of 5 s ends, so a call never lands on a closing connection.
 These change speed only: the same replies, the same errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any
 
+import aiohttp
 from jsonschema import ValidationError, validators
 from rasa.core import lock_store
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.exceptions import RasaException
-from rasa.utils.endpoints import ClientResponseError
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
 
 LOCK_POLL_SECONDS = 0.05
 ACTION_EVENTS = 50
+IDLE_CONNECTION_SECONDS = 2.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,6 +108,41 @@ def _retrying_without_domain(run: Any) -> Any:
     return retrying
 
 
+# One session per event loop, endpoint headers and credentials.
+_SESSIONS: dict[tuple[int, tuple[tuple[str, str], ...], Any], aiohttp.ClientSession] = {}
+
+
+class _KeptSession:
+    """`async with endpoint.session()` without closing: the session outlives the request."""
+
+    def __init__(self, endpoint: EndpointConfig) -> None:
+        self._endpoint = endpoint
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        endpoint = self._endpoint
+        auth = None
+        if endpoint.basic_auth:
+            auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+        key = (id(asyncio.get_running_loop()), tuple(sorted((endpoint.headers or {}).items())), auth)
+        session = _SESSIONS.get(key)
+        if session is None or session.closed:
+            session = aiohttp.ClientSession(
+                headers=endpoint.headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS),
+            )
+            _SESSIONS[key] = session
+        return session
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def _kept_session(self: EndpointConfig) -> Any:
+    return _KeptSession(self)
+
+
 def apply() -> None:
     if getattr(RemoteAction, "_getonline_fast", False):
         return
@@ -109,3 +151,4 @@ def apply() -> None:
     RemoteAction._action_call_format = _with_recent_events(RemoteAction._action_call_format)  # type: ignore[method-assign]
     RemoteAction.run = _retrying_without_domain(RemoteAction.run)  # type: ignore[method-assign]
     lock_store.LockStore.lock = _with_quick_polling(lock_store.LockStore.lock)  # type: ignore[method-assign]
+    EndpointConfig.session = _kept_session  # type: ignore[method-assign]

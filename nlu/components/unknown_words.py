@@ -1,6 +1,6 @@
-"""Rasa component: a message made only of words nobody knows is not understood, whatever DIET says.
+"""Rasa component: a message of words nobody knows is not understood, whatever the classifier says.
 
-DIET's character n-grams give keyboard mashing ("qwzx vbnm") a confident intent, and the bot
+Character n-grams give keyboard mashing ("qwzx vbnm") a confident intent, and the bot
 then answers "Great!" to nonsense. A word is known if the training data has it, or if it is
 reasonably common English (spacy-lookups-data's word probabilities, the same package the
 spaCy pipeline is built from). When no word of a message is known, the intent becomes

@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.confidence import (
     ELSEWHERE_INTENTS,
-    ActionAskConfidenceAnswer,
     ActionConfidenceAside,
     ActionConfidenceResult,
     ActionConfidenceStart,
@@ -73,7 +72,7 @@ async def test_an_answer_is_kept_and_the_form_asks_again(check: ConfidenceCheck)
         "confidence_unclear": False,
         "confidence_answer": None,
     }
-    assert said == []
+    assert len(said) == 1 and said[0]["text"].startswith("Question 3 of 8:")
 
 
 async def test_the_last_answer_fills_the_slot_so_the_form_ends(check: ConfidenceCheck) -> None:
@@ -98,7 +97,8 @@ async def test_stop_ends_the_form_and_says_so() -> None:
 
 async def test_an_unclear_answer_sets_the_flag_and_a_second_pauses() -> None:
     events, said = await run(ValidateConfidenceForm(), tracker("purple", validating=True))
-    assert slots(events)["confidence_unclear"] is True and said == []
+    assert slots(events)["confidence_unclear"] is True
+    assert len(said) == 1 and said[0]["text"].startswith("Sorry, I didn't understand.")
     events, said = await run(
         ValidateConfidenceForm(), tracker("purple", slots={"confidence_unclear": True}, validating=True)
     )
@@ -130,15 +130,35 @@ def test_every_intent_the_form_steps_aside_for_has_a_rule() -> None:
     assert conditioned == ELSEWHERE_INTENTS
 
 
-async def test_the_question_asked_is_the_next_unanswered_one() -> None:
-    _, said = await run(ActionAskConfidenceAnswer(), tracker(slots={"confidence_answers": {"device": 2}}))
-    assert said[0]["text"].startswith("Question 2 of 8:")
+async def test_with_nothing_to_validate_the_question_the_check_is_at_is_asked() -> None:
+    """The form's start, or its return after an aside: one question, and a slot event for the form."""
+    events, said = await run(ValidateConfidenceForm(), tracker(slots={"confidence_answers": {"device": 2}}))
+    assert len(said) == 1 and said[0]["text"].startswith("Question 2 of 8:")
     assert [b["payload"] for b in said[0]["buttons"]] == ["1", "2", "3", "4"]
+    assert slots(events) == {"confidence_unclear": False}
     _, said = await run(
-        ActionAskConfidenceAnswer(),
+        ValidateConfidenceForm(),
         tracker(slots={"confidence_answers": {"device": 2}, "confidence_unclear": True}),
     )
     assert said[0]["text"].startswith("Sorry, I didn't understand.")
+
+
+async def test_the_last_answer_and_a_stop_ask_nothing_more(check: ConfidenceCheck) -> None:
+    answers = all_answers(check, 1)
+    del answers["scams"]
+    _, said = await run(
+        ValidateConfidenceForm(), tracker("4", slots={"confidence_answers": answers}, validating=True)
+    )
+    assert not any("of 8:" in m["text"] for m in said)
+    _, said = await run(ValidateConfidenceForm(), tracker("stop", intent="opt_out", validating=True))
+    assert len(said) == 1 and "stopped the check" in said[0]["text"]
+
+
+def test_the_form_has_no_ask_action_of_its_own() -> None:
+    """Else the form would ask again after the validation action asked (two calls per answer)."""
+    names = {a if isinstance(a, str) else next(iter(a)) for a in DOMAIN["actions"]}
+    assert not {"action_ask_confidence_answer", "utter_ask_confidence_answer"} & names
+    assert "utter_ask_confidence_answer" not in (DOMAIN.get("responses") or {})
 
 
 async def test_start_welcomes_back_or_begins(check: ConfidenceCheck) -> None:
