@@ -146,19 +146,23 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             for event in new_events:
                 data = event.as_dict()
                 rows.append(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
                 )
-            session.add_all(rows)
+            newest = None
+            if rows:
+                # One executemany, not the ORM's unit of work and a reload of each row's id.
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+                newest = self._newest_id(session, tracker.sender_id)
             session.commit()
             new_session = any(isinstance(event, SessionStarted) for event in new_events)
-            if rows and not new_session and (cached is None or cached.tracker is tracker):
+            if newest is not None and not new_session and (cached is None or cached.tracker is tracker):
                 self._remember(
-                    tracker.sender_id, _Cached(tracker, rows[-1].id, start + len(rows), time.monotonic())
+                    tracker.sender_id, _Cached(tracker, newest, start + len(rows), time.monotonic())
                 )

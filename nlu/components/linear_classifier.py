@@ -25,23 +25,43 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import normalize
 
 WEIGHTS_FILE = "weights.npz"
 LABELS_FILE = "labels.json"
 RESPONSE_SELECTOR = "response_selector"
 
 
-def sentence_features(message: Message) -> scipy.sparse.csr_matrix | None:
-    """The message's sentence-level sparse features, L2-normalised so length does not shout."""
-    sparse = message.get_sparse_features(TEXT)[1]
-    if sparse is None:
+def sentence_row(message: Message) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """The message's sentence-level sparse features as (columns, values, width), L2-normalised.
+
+    The featurizers' rows are put side by side in pipeline order, as Rasa's own combination
+    would, but without building sparse matrices for it: a message is a few dozen numbers.
+    Normalised so that a long message does not weigh more than a short one.
+    """
+    columns, values, width = [], [], 0
+    for feature in message.features:
+        if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE or not feature.is_sparse():
+            continue
+        row = scipy.sparse.csr_matrix(feature.features)
+        row.sum_duplicates()
+        columns.append(row.indices + width)
+        values.append(row.data)
+        width += row.shape[1]
+    if not columns:
         return None
-    return normalize(scipy.sparse.csr_matrix(sparse.features), norm="l2")
+    data = np.concatenate(values).astype(np.float32)
+    norm = float(np.sqrt(np.dot(data, data)))
+    return np.concatenate(columns), (data / norm if norm else data), width
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -60,7 +80,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # C: inverse regularisation strength, chosen on tests/nlu/holdout.yml (make nlu-report).
-        return {"C": 20.0, "max_iter": 3000, "ranking_length": 10, "retrieval_intent": "faq"}
+        # ranking_length: how many intents (and topics) the parse keeps; every event carries it.
+        return {"C": 60.0, "max_iter": 3000, "ranking_length": 5, "retrieval_intent": "faq"}
 
     def __init__(
         self,
@@ -76,9 +97,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._labels = labels or []
-        self._weights = weights
-        self._bias = bias
+        self._weights: np.ndarray | None = None
+        self._bias: np.ndarray | None = None
+        if weights is not None and bias is not None:
+            self._set_weights(weights, bias)
         self._responses = responses or {}
+
+    def _set_weights(self, weights: np.ndarray, bias: np.ndarray) -> None:
+        # Kept as one row per feature, so a message reads only the rows of its own features.
+        self._weights = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).T)
+        self._bias = np.asarray(bias, dtype=np.float32)
 
     @classmethod
     def create(
@@ -93,19 +121,24 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     # --- training -------------------------------------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
-        rows, labels = [], []
+        columns, values, pointers, labels, width = [], [], [0], [], 0
         for example in training_data.intent_examples:
-            features = sentence_features(example)
-            if features is not None:
-                rows.append(features)
+            row = sentence_row(example)
+            if row is not None:
+                columns.append(row[0])
+                values.append(row[1])
+                pointers.append(pointers[-1] + len(row[0]))
                 labels.append(example.get(INTENT_RESPONSE_KEY) or example.get(INTENT))
+                width = row[2]
         if len(set(labels)) < 2:
             raise ValueError("LinearIntentClassifier needs examples of at least two intents.")
+        matrix = scipy.sparse.csr_matrix(
+            (np.concatenate(values), np.concatenate(columns), np.array(pointers)), shape=(len(labels), width)
+        )
         model = LogisticRegression(C=float(self._config["C"]), max_iter=int(self._config["max_iter"]))
-        model.fit(scipy.sparse.vstack(rows).tocsr(), labels)
+        model.fit(matrix, labels)
         self._labels = [str(label) for label in model.classes_]
-        self._weights = model.coef_.astype(np.float32)
-        self._bias = model.intercept_.astype(np.float32)
+        self._set_weights(model.coef_, model.intercept_)
         prefix = f"{self._config['retrieval_intent']}/"
         self._responses = {
             key: value for key, value in training_data.responses.items() if key.startswith(f"utter_{prefix}")
@@ -115,7 +148,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def persist(self) -> None:
         with self._storage.write_to(self._resource) as directory:
-            np.savez(directory / WEIGHTS_FILE, weights=self._weights, bias=self._bias)
+            np.savez(directory / WEIGHTS_FILE, weights=np.asarray(self._weights).T, bias=self._bias)
             (directory / LABELS_FILE).write_text(
                 json.dumps({"labels": self._labels, "responses": self._responses}), encoding="utf-8"
             )
@@ -146,10 +179,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            features = sentence_features(message)
-            if features is None or self._weights is None:
+            row = sentence_row(message)
+            if row is None or self._weights is None or self._bias is None:
                 continue
-            scores = np.asarray(features @ self._weights.T).ravel() + self._bias
+            columns, values, _ = row
+            known = columns < self._weights.shape[0]
+            scores = values[known] @ self._weights[columns[known]] + self._bias
             self._set_prediction(message, softmax(scores))
         return messages
 
