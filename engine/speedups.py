@@ -1,4 +1,4 @@
-"""Two fixes to Rasa 3.6's per-turn costs, applied when the engine loads its channels.
+"""Fixes to Rasa 3.6's per-turn costs, applied when the engine loads its channels.
 
 Measured with bench/load.py and py-spy (docs/performance.md):
 - Every action-server reply is checked against a JSON schema with `jsonschema.validate`, which
@@ -17,6 +17,7 @@ Measured with bench/load.py and py-spy (docs/performance.md):
   `EndpointConfig.request` makes a session per request and closes it). One session per event
   loop keeps its connections alive between calls; they are dropped after 2 s idle, before the
   action server's own keep-alive of 5 s ends, so a call never lands on a closing connection.
+- The model's graph runs in plain order rather than through dask (engine/graph_runner.py).
 These change speed only: the same replies, the same errors.
 """
 
@@ -33,6 +34,8 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
+
+from engine import graph_runner
 
 LOCK_POLL_SECONDS = 0.05
 ACTION_EVENTS = 50
@@ -146,6 +149,7 @@ def _kept_session(self: EndpointConfig) -> Any:
 def apply() -> None:
     if getattr(RemoteAction, "_getonline_fast", False):
         return
+    graph_runner.apply()
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     RemoteAction._getonline_fast = True  # type: ignore[attr-defined]
     RemoteAction._action_call_format = _with_recent_events(RemoteAction._action_call_format)  # type: ignore[method-assign]

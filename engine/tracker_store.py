@@ -19,6 +19,7 @@ synchronous=NORMAL, as the app's own database (bot/db/session.py), which is safe
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import time
@@ -71,9 +72,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def _newest_id(self, session: Any, sender_id: str) -> int | None:
-        return (
-            session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
-        )
+        # Asked twice a turn: a Core statement built once, not an ORM query (a tenth of the
+        # engine's time went to compiling and running those).
+        return session.execute(self._newest_statement, {"sender_id": sender_id}).scalar()
+
+    @functools.cached_property
+    def _newest_statement(self) -> sa.sql.Select:
+        table = self.SQLEvent.__table__
+        return sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id"))
 
     def _remember(self, sender_id: str, entry: _Cached) -> None:
         self._cache[sender_id] = entry

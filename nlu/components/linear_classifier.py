@@ -181,6 +181,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             row = sentence_row(message)
             if row is None or self._weights is None or self._bias is None:
+                # No features (an empty message): no intent, as DIET gives, for the fallback.
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             columns, values, _ = row
             known = columns < self._weights.shape[0]

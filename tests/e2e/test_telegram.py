@@ -210,6 +210,21 @@ def test_a_duplicate_update_is_answered_once(telegram: TelegramGateway) -> None:
     assert len(texts(calls, user)) == len(set(texts(calls, user)))
 
 
+def test_a_reply_refused_by_telegram_s_flood_control_is_sent_again_after_the_wait(
+    telegram: TelegramGateway,
+) -> None:
+    """At busy times Telegram answers 429 "retry after N": the reply waits, then goes, once."""
+    user = telegram.new_user()
+    say(telegram, user, "/start", "What would you like to do?")
+    refused_before = len(telegram.fake.refused)
+    telegram.fake.flood("sendMessage", times=1, retry_after=1)
+    calls = say(telegram, user, "thank you", "You're welcome")
+    refused = telegram.fake.refused[refused_before:]
+    assert [c.method for c in refused] == ["sendMessage"]
+    assert "You're welcome" in refused[0].text
+    assert len([t for t in texts(calls, user) if "You're welcome" in t]) == 1
+
+
 def test_the_commands_help_stop_and_forget(telegram: TelegramGateway, e2e_env: dict[str, str]) -> None:
     user = telegram.new_user()
     calls = say(telegram, user, "/help", "What would you like to do?")

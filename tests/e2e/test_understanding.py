@@ -102,3 +102,9 @@ def test_a_question_gets_its_topic_and_the_topics_add_up_to_the_faq_intent(stack
     assert ranking == sorted(ranking, reverse=True) and 0 < sum(ranking) <= 1.0001
     # The parse stays small: every event of the conversation carries it.
     assert 1 < len(result["intent_ranking"]) <= 6
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_message_with_no_words_is_not_understood_rather_than_an_error(stack: Stack, text: str) -> None:
+    """The classifier has no features for it: no intent, so the fallback (and the menu) follow."""
+    assert parse(stack, text)["intent"]["name"] == "nlu_fallback"

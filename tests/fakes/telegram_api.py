@@ -74,6 +74,9 @@ class FakeBotApi:
         self.username = username
         self.bot_id = int(token.split(":", 1)[0])
         self.calls: list[Call] = []
+        # Calls refused by flood control (HTTP 429), which Telegram did not carry out.
+        self.refused: list[Call] = []
+        self._floods: dict[str, tuple[int, int]] = {}
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self._updates: list[dict[str, Any]] = []
@@ -120,6 +123,11 @@ class FakeBotApi:
             self._thread.join(timeout=10)
 
     # --- what the tests send -------------------------------------------------------------
+
+    def flood(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """Refuse the next `times` calls of `method` as Telegram's flood control does (429)."""
+        with self._lock:
+            self._floods[method] = (times, retry_after)
 
     def queue(self, *updates: dict[str, Any]) -> None:
         """Updates for getUpdates, all visible at once (so two copies arrive in one batch)."""
@@ -232,6 +240,19 @@ class FakeBotApi:
         method = request.path_params["method"]
         params = _decode({**request.query_params, **(await _body(request))})
         with self._lock:
+            times, retry_after = self._floods.get(method, (0, 0))
+            if times > 0:
+                self._floods[method] = (times - 1, retry_after)
+                self.refused.append(Call(method, params))
+                return JSONResponse(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": f"Too Many Requests: retry after {retry_after}",
+                        "parameters": {"retry_after": retry_after},
+                    },
+                    status_code=429,
+                )
             self.calls.append(Call(method, params))
         if method == "getUpdates":
             return await self._get_updates(request, params)

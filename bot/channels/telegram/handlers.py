@@ -18,6 +18,7 @@ from telegram import BotCommand, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -216,6 +217,9 @@ class TelegramHandlers:
         return self._conversations.conversation_id(CHANNEL, str(user.id if user else ""))
 
 
+FLOOD_RETRIES = 3
+
+
 def build_application(settings: Settings, conversations: Conversations, *, webhook: bool) -> Application:
     """The python-telegram-bot Application, wired; webhook mode has no Updater (our route feeds it)."""
     builder = (
@@ -223,6 +227,10 @@ def build_application(settings: Settings, conversations: Conversations, *, webho
         .token(settings.telegram_bot_token or "")
         .base_url(settings.telegram_api_base_url)
         .concurrent_updates(OneChatAtATime())
+        # Telegram's flood control answers 429 "retry after N seconds" when a bot sends too
+        # fast (about 30 messages a second in all): the reply waits and is sent again, rather
+        # than lost. Only that chat waits (OneChatAtATime).
+        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
     )
     if webhook:
         builder = builder.updater(None)
