@@ -17,6 +17,13 @@ import redis.asyncio as aioredis
 
 Buttons = list[dict[str, str]]
 DAY = 24 * 3600
+# Values a channel keeps about one conversation (with put/get): "forget me" drops them with the
+# conversation's options, rather than leaving them to expire.
+CONVERSATION_VALUES = ("telegram:keyboard:{conversation}",)
+
+
+def conversation_values(conversation_id: str) -> list[str]:
+    return [key.format(conversation=conversation_id) for key in CONVERSATION_VALUES]
 
 
 class SharedState(Protocol):
@@ -63,6 +70,8 @@ class MemoryState:
 
     async def forget(self, conversation_id: str) -> None:
         self._entries.pop(f"options:{conversation_id}", None)
+        for key in conversation_values(conversation_id):
+            self._entries.pop(f"value:{key}", None)
 
     async def claim(self, key: str, ttl_seconds: int = DAY) -> bool:
         if self._get(f"claim:{key}") is not None:
@@ -95,7 +104,10 @@ class RedisState:
         return json.loads(await self._redis.get(self._key("options", conversation_id)) or "[]")
 
     async def forget(self, conversation_id: str) -> None:
-        await self._redis.delete(self._key("options", conversation_id))
+        await self._redis.delete(
+            self._key("options", conversation_id),
+            *(self._key("value", key) for key in conversation_values(conversation_id)),
+        )
 
     async def claim(self, key: str, ttl_seconds: int = DAY) -> bool:
         return bool(await self._redis.set(self._key("claim", key), "1", ex=ttl_seconds, nx=True))

@@ -19,8 +19,11 @@ async def test_two_gateways_share_options_and_claims(redis_url: str) -> None:
         assert not await second.claim("telegram:update:7")
         await second.put("cb:abc", "/find_help", ttl_seconds=60)
         assert await first.get("cb:abc") == "/find_help"
+        await second.put("telegram:keyboard:conv", "location", ttl_seconds=60)
         await first.forget("conv")
         assert await second.options("conv") == []
+        assert await second.get("telegram:keyboard:conv") is None
+        assert await second.get("cb:abc") == "/find_help"  # not the conversation's
     finally:
         await first.aclose()
         await second.aclose()

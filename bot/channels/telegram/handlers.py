@@ -33,6 +33,7 @@ from telegram.ext import (
 from bot.channels.telegram.ordering import OneChatAtATime
 from bot.channels.telegram.render import STORED_MARK, plan_replies
 from bot.channels.telegram.send import send_plan
+from bot.gateway.state import CONVERSATION_VALUES
 from bot.gateway.turns import BotMessage, Conversations, apology
 from bot.replies import MENU, intent_payload
 from bot.settings import Settings
@@ -53,6 +54,7 @@ NOT_TEXT = (
 )
 # How long a pressed keyboard, or a shown location keyboard, is remembered.
 KEYBOARD_SECONDS = 3600
+KEYBOARD_KEY = CONVERSATION_VALUES[0]  # whether the "Share my location" keyboard is up
 LOCATION_KEYBOARD = "location"
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -192,7 +194,7 @@ class TelegramHandlers:
     async def _send(
         self, context: Context, chat_id: int, conversation: str, replies: list[BotMessage]
     ) -> None:
-        key = f"telegram:keyboard:{conversation}"
+        key = KEYBOARD_KEY.format(conversation=conversation)
         shown = await self._state.get(key) == LOCATION_KEYBOARD
         plan = plan_replies(replies, keyboard_shown=shown)
         for data, payload in plan.long_payloads.items():

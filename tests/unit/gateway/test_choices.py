@@ -27,8 +27,10 @@ async def test_options_are_kept_per_conversation_and_bounded() -> None:
         await state.remember_options(conversation, BUTTONS)
     assert await state.options("a") == []
     assert await state.options("c") == BUTTONS
+    await state.put("telegram:keyboard:c", "location")
     await state.forget("c")
     assert await state.options("c") == []
+    assert await state.get("telegram:keyboard:c") is None
 
 
 async def test_state_entries_expire() -> None:
