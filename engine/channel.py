@@ -56,6 +56,13 @@ def understood(parse_data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def drop_cached(tracker_store: Any, sender: str) -> None:
+    """After "forget me" the engine keeps no copy of the conversation in memory either."""
+    store = getattr(tracker_store, "_tracker_store", tracker_store)  # Rasa's FailSafeTrackerStore
+    if hasattr(store, "drop_cached"):
+        store.drop_cached(sender)
+
+
 class GatewayInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -96,6 +103,8 @@ class GatewayInput(InputChannel):
                 logger.exception("The turn for %s failed.", sender)
                 return response.json({"error": "the turn failed"}, status=503)
             messages: list[dict[str, Any]] = collector.messages
+            if any((m.get("custom") or {}).get("forget") is True for m in messages):
+                drop_cached(agent.tracker_store, sender)
             return response.json({"messages": messages, **understood(parse_data)})
 
         return webhook

@@ -10,7 +10,9 @@ the newest event of this conversation?":
 - older or gone ("forget me", the purge): the conversation is read afresh, or is new.
 So several replicas can share one database: the database stays the truth, the cache only
 saves reading it again. A tracker changed in memory but not saved (a turn that failed) is
-never reused, and a new session (SessionStarted) is always read afresh, as Rasa would.
+never reused, and a new session (SessionStarted) is always read afresh, as Rasa would. A
+conversation the resident asked to forget leaves the cache with that turn
+(engine/channel.py), before the gateway deletes its rows.
 
 On SQLite (the embedded default) Rasa opens a new connection for every query and commits with
 a full fsync in the default journal: here connections are pooled and the journal is WAL with
@@ -80,6 +82,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _newest_statement(self) -> sa.sql.Select:
         table = self.SQLEvent.__table__
         return sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id"))
+
+    def drop_cached(self, sender_id: str) -> None:
+        """Forget the in-memory copy of a conversation ("forget me": the database rows go next)."""
+        self._cache.pop(sender_id, None)
 
     def _remember(self, sender_id: str, entry: _Cached) -> None:
         self._cache[sender_id] = entry
