@@ -141,7 +141,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser() -> Iterator[Browser]:
     """Chromium for a module of browser tests; a missing browser or package fails, never skips."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is not installed: apt-get install chromium (`make system-packages`)")
     if sync_playwright is None:
         pytest.fail("the playwright package is not installed")
     with sync_playwright() as pw:
