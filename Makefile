@@ -89,7 +89,7 @@ e2e: system-packages setup node_modules/.installed
 
 # The engine's patches of Rasa internals (engine/patches.py), tested in the engine's own Python.
 engine-unit: $(VENV_RASA)/.installed
-	$(RASA_PY) -m unittest discover --start-directory tests/engine --top-level-directory . --quiet
+	TF_CPP_MIN_LOG_LEVEL=3 $(RASA_PY) -W ignore -m unittest discover --start-directory tests/engine --top-level-directory . --quiet
 
 # Stories and rules that name unknown intents or actions fail here, before any test runs.
 validate: model

@@ -22,10 +22,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from engine import speedups
+from engine import patches
 
 logger = logging.getLogger(__name__)
-speedups.apply()  # Rasa imports this module when it loads its channels, before any turn
 
 CHANNELS = frozenset({"web", "telegram", "sms"})
 
@@ -68,18 +67,24 @@ class GatewayInput(InputChannel):
     def name(cls) -> str:
         return "gateway"
 
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Rasa makes its channels first, before it loads the model or the stores: the engine's
+        changes to Rasa (engine/patches.py) are applied here, or the engine refuses to start."""
+        patches.apply()
+        return cls()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("gateway_webhook", __name__)
 
-        @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             body = request.json if isinstance(request.json, dict) else {}
             sender, text = body.get("sender"), body.get("message")
-            channel = body.get("channel") if body.get("channel") in CHANNELS else "web"
+            named = body.get("channel")
+            channel = named if isinstance(named, str) and named in CHANNELS else "web"
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
             agent = request.app.ctx.agent
@@ -107,6 +112,9 @@ class GatewayInput(InputChannel):
                 drop_cached(agent.tracker_store, sender)
             return response.json({"messages": messages, **understood(parse_data)})
 
+        # add_route, not Sanic's @route decorator, which is untyped and would hide these types.
+        webhook.add_route(health, "/", methods=["GET"])
+        webhook.add_route(receive, "/webhook", methods=["POST"])
         return webhook
 
     def get_output_channel(self) -> CollectingOutputChannel | None:

@@ -45,7 +45,3 @@ def run_in_order(
         return dict(value(target) for target in run_targets)
     except RuntimeError as error:
         raise GraphRunError("Error running runner.") from error
-
-
-def apply() -> None:
-    DaskGraphRunner.run = run_in_order  # type: ignore[method-assign]

@@ -1,4 +1,7 @@
-"""Fixes to Rasa 3.6's per-turn costs, applied when the engine loads its channels.
+"""Fixes to Rasa 3.6's per-turn costs: the replacements that `engine.patches.apply()` installs.
+
+Nothing here changes Rasa by being imported; engine/patches.py lists each symbol, why, and
+applies them once at engine start.
 
 Measured with bench/load.py and py-spy (docs/performance.md):
 - Every action-server reply is checked against a JSON schema with `jsonschema.validate`, which
@@ -35,8 +38,6 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
 
-from engine import graph_runner
-
 LOCK_POLL_SECONDS = 0.05
 ACTION_EVENTS = 50
 IDLE_CONNECTION_SECONDS = 2.0
@@ -50,7 +51,7 @@ def _action_result_validator() -> Any:
     return validator_class(schema)
 
 
-def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     try:
         _action_result_validator().validate(result)
     except ValidationError as error:
@@ -63,7 +64,7 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
-def _with_quick_polling(lock: Any) -> Any:
+def with_quick_polling(lock: Any) -> Any:
     @functools.wraps(lock)
     def quick(
         self: Any,
@@ -82,10 +83,10 @@ class _Domain:
     needed = True
 
 
-def _with_recent_events(call_format: Any) -> Any:
+def with_recent_events(call_format: Any) -> Any:
     @functools.wraps(call_format)
     def recent(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
-        request = call_format(self, tracker, domain)
+        request: dict[str, Any] = call_format(self, tracker, domain)
         events = request["tracker"].get("events")
         if isinstance(events, list) and len(events) > ACTION_EVENTS:
             request["tracker"]["events"] = events[-ACTION_EVENTS:]
@@ -97,7 +98,7 @@ def _with_recent_events(call_format: Any) -> Any:
     return recent
 
 
-def _retrying_without_domain(run: Any) -> Any:
+def retrying_without_domain(run: Any) -> Any:
     @functools.wraps(run)
     async def retrying(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -142,17 +143,5 @@ class _KeptSession:
         return None
 
 
-def _kept_session(self: EndpointConfig) -> Any:
+def kept_session(self: EndpointConfig) -> Any:
     return _KeptSession(self)
-
-
-def apply() -> None:
-    if getattr(RemoteAction, "_getonline_fast", False):
-        return
-    graph_runner.apply()
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    RemoteAction._getonline_fast = True  # type: ignore[attr-defined]
-    RemoteAction._action_call_format = _with_recent_events(RemoteAction._action_call_format)  # type: ignore[method-assign]
-    RemoteAction.run = _retrying_without_domain(RemoteAction.run)  # type: ignore[method-assign]
-    lock_store.LockStore.lock = _with_quick_polling(lock_store.LockStore.lock)  # type: ignore[method-assign]
-    EndpointConfig.session = _kept_session  # type: ignore[method-assign]

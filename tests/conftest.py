@@ -2,8 +2,8 @@
 
 `database_url` is parametrised over both. PostgreSQL tests get their own schema (dropped
 afterwards), so concurrent runs never collide; they are skipped when PostgreSQL is not
-reachable, unless REQUIRE_SERVICES=1 (which `make test` sets), when they fail instead. TEST_POSTGRES_URL overrides the
-server (default: postgres@127.0.0.1:5432/test, trust auth).
+reachable, unless REQUIRE_SERVICES=1 (which `make test` sets), when they fail instead.
+TEST_POSTGRES_URL overrides the server (default: postgres@127.0.0.1:5432/test, trust auth).
 
 `factory` makes rows with sensible defaults (override only what a test is about), and
 `codepoint_dir` writes a small Code-Point Open file of real LS postcodes, so no test has to

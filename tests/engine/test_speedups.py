@@ -1,0 +1,180 @@
+"""Each replacement from engine/speedups.py, once applied, does what Rasa did, faster."""
+
+from __future__ import annotations
+
+import unittest
+from typing import Any
+from unittest import mock
+
+import aiohttp
+import jsonschema
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.lock_store import InMemoryLockStore, TicketLock
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from engine import patches, speedups
+from tests.engine.support import start_from_rasa_as_shipped
+
+VALID_REPLIES: list[dict[str, Any]] = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "postcode", "value": "LS9 7BG"}], "responses": [{"text": "Hi"}]},
+    {"events": [{"event": "followup", "name": "action_listen"}]},
+    {},
+]
+INVALID_REPLIES: list[dict[str, Any]] = [
+    {"events": "not a list"},
+    {"responses": [1, 2]},
+    {"events": [{"event": "slot", "name": 3}]},
+    {"events": [{"event": "no_such_event"}]},
+]
+
+
+def conversation(turns: int) -> DialogueStateTracker:
+    events = []
+    for turn in range(turns):
+        events += [UserUttered(f"message {turn}", {"name": "greet"}), ActionExecuted("action_listen")]
+    return DialogueStateTracker.from_events("resident", events)
+
+
+def action(selective_domain: bool = True) -> RemoteAction:
+    endpoint = EndpointConfig("http://127.0.0.1:9/webhook", enable_selective_domain=selective_domain)
+    return RemoteAction("action_find_help", endpoint)
+
+
+class ValidatorTest(unittest.TestCase):
+    def setUp(self) -> None:
+        start_from_rasa_as_shipped(self)
+        patches.apply()
+
+    def test_accepts_and_rejects_the_replies_jsonschema_does(self) -> None:
+        schema = RemoteAction.action_response_format_spec()
+        for reply in VALID_REPLIES:
+            jsonschema.validate(reply, schema)
+            self.assertTrue(action()._validate_action_result(reply), reply)
+        for reply in INVALID_REPLIES:
+            with self.assertRaises(jsonschema.ValidationError):
+                jsonschema.validate(reply, schema)
+            with self.assertRaises(jsonschema.ValidationError) as rejected:
+                action()._validate_action_result(reply)
+            self.assertIn("Failed to validate Action server response", rejected.exception.message)
+
+    def test_the_validator_is_built_once(self) -> None:
+        self.assertIs(speedups._action_result_validator(), speedups._action_result_validator())
+
+
+class RecordingLockStore(InMemoryLockStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_seconds: float) -> TicketLock:
+        self.waits.append(wait_seconds)
+        return await super()._acquire_lock(conversation_id, ticket, wait_seconds)
+
+
+class LockTest(unittest.IsolatedAsyncioTestCase):
+    def setUp(self) -> None:
+        start_from_rasa_as_shipped(self)
+
+    async def test_a_waiting_turn_polls_every_50_ms_not_every_second(self) -> None:
+        store = RecordingLockStore()
+        async with store.lock("resident"):
+            pass
+        self.assertEqual(store.waits, [1], "Rasa as shipped polls once a second")
+        patches.apply()
+        store = RecordingLockStore()
+        async with store.lock("resident"):
+            pass
+        async with store.lock("resident", wait_time_in_seconds=5):
+            pass
+        async with store.lock("resident", wait_time_in_seconds=0.01):
+            pass
+        self.assertEqual(store.waits, [speedups.LOCK_POLL_SECONDS, speedups.LOCK_POLL_SECONDS, 0.01])
+        self.assertEqual(speedups.LOCK_POLL_SECONDS, 0.05)
+
+
+class ActionCallTest(unittest.IsolatedAsyncioTestCase):
+    def setUp(self) -> None:
+        start_from_rasa_as_shipped(self)
+        patches.apply()
+
+    def test_an_action_gets_the_last_50_events(self) -> None:
+        tracker = conversation(turns=60)  # 120 events, and the session's start
+        everything = tracker.current_state(EventVerbosity.ALL)["events"]
+        sent = action()._action_call_format(tracker, Domain.empty())["tracker"]["events"]
+        self.assertGreater(len(everything), speedups.ACTION_EVENTS)
+        self.assertEqual(speedups.ACTION_EVENTS, 50)
+        self.assertEqual(len(sent), 50)
+        self.assertEqual(sent, everything[-50:])
+
+    def test_a_short_conversation_is_sent_whole(self) -> None:
+        tracker = conversation(turns=3)
+        sent = action()._action_call_format(tracker, Domain.empty())["tracker"]["events"]
+        self.assertEqual(sent, tracker.current_state(EventVerbosity.ALL)["events"])
+
+    def test_the_domain_goes_with_the_first_call_only(self) -> None:
+        remote, tracker = action(selective_domain=True), conversation(turns=1)
+        self.assertIn("domain", remote._action_call_format(tracker, Domain.empty()))
+        self.assertNotIn("domain", remote._action_call_format(tracker, Domain.empty()))
+
+    async def test_a_449_is_retried_once_with_the_domain(self) -> None:
+        remote, sent = action(), []
+
+        async def request(**kwargs: Any) -> dict[str, Any]:
+            sent.append(kwargs["json"])
+            if len(sent) == 2:
+                raise ClientResponseError(449, "Domain not provided", "")
+            return {"events": [{"event": "slot", "name": "need", "value": "wifi"}], "responses": []}
+
+        tracker = conversation(turns=1)
+        with mock.patch.object(remote.action_endpoint, "request", side_effect=request):
+            await remote.run(CollectingOutputChannel(), None, tracker, Domain.empty())  # type: ignore[arg-type]
+            self.assertEqual(["domain" in body for body in sent], [True])
+            events = await remote.run(CollectingOutputChannel(), None, tracker, Domain.empty())  # type: ignore[arg-type]
+        self.assertEqual(["domain" in body for body in sent], [True, False, True])
+        self.assertEqual([event.as_dict()["value"] for event in events], ["wifi"])
+
+    async def test_other_errors_are_not_retried(self) -> None:
+        remote, calls = action(), []
+
+        async def request(**kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            raise ClientResponseError(500, "Internal Server Error", "")
+
+        with (
+            mock.patch.object(remote.action_endpoint, "request", side_effect=request),
+            self.assertRaises(RasaException),
+        ):
+            await remote.run(CollectingOutputChannel(), None, conversation(turns=1), Domain.empty())  # type: ignore[arg-type]
+        self.assertEqual(len(calls), 1)
+
+
+class SessionTest(unittest.IsolatedAsyncioTestCase):
+    def setUp(self) -> None:
+        start_from_rasa_as_shipped(self)
+        patches.apply()
+
+    async def test_one_session_is_kept_for_every_call(self) -> None:
+        endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+        async with endpoint.session() as first:
+            pass
+        async with endpoint.session() as second:
+            pass
+        self.assertIs(first, second)
+        self.assertFalse(first.closed, "the session outlives the request")
+        self.assertIsInstance(first.connector, aiohttp.TCPConnector)
+        keepalive = getattr(first.connector, "_keepalive_timeout", None)
+        self.assertEqual(keepalive, speedups.IDLE_CONNECTION_SECONDS)
+        await first.close()
+        async with endpoint.session() as third:
+            self.assertIsNot(third, first, "a closed session is replaced")
+        await third.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
