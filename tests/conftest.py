@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -145,8 +146,24 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
     migrate.forget(url)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run: each test gets a copy, not its own migration
+    (a third of the unit tests' time went to running the migrations on SQLite)."""
+    path = tmp_path_factory.mktemp("migrated") / "head.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    dispose_engines()  # the last connection closed folds the WAL into the file
+    migrate.forget(url)
+    return path
+
+
 @pytest.fixture
-def migrated_url(database_url: str) -> str:
+def migrated_url(database_url: str, request: pytest.FixtureRequest) -> str:
+    if database_url.startswith("sqlite:///"):
+        target = Path(database_url.removeprefix("sqlite:///"))
+        if not target.exists():
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), target)
     migrate.upgrade(database_url)
     return database_url
 
