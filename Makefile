@@ -16,8 +16,9 @@ help:
 	@echo "make run        set everything up, then run the bot on http://127.0.0.1:8000/"
 	@echo "make test       set everything up, then run the whole test suite"
 	@echo "make setup      set up only (environments, trained model, database)"
-	@echo "make unit       the unit tests only (seconds; no model, no engine)"
+	@echo "make unit       the unit tests only (under a minute; no model, no engine)"
 	@echo "make e2e        the end-to-end tests (the real engine, gateway and Chromium)"
+	@echo "make engine-unit the tests of engine/patches.py, in the engine's Python"
 	@echo "make nlu-report evaluate the NLU on the held-out set into docs/nlu-report.md"
 	@echo "make bench      run the benchmarks under bench/"
 
