@@ -77,7 +77,8 @@ REQUIRE_SERVICES ?= 1
 export REQUIRE_SERVICES
 
 # system-packages first: it stops in seconds when a program the tests run is missing.
-# typecheck: not yet a prerequisite: add it here once the `typecheck` target exists (mypy, issue 12).
+# typecheck (mypy) is added by another branch: once merged, this line reads
+#   test: system-packages setup node_modules/.installed lint typecheck validate engine-unit
 test: system-packages setup node_modules/.installed lint validate engine-unit
 	$(PY) -m pytest
 

@@ -77,18 +77,19 @@ class GatewayInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("gateway_webhook", __name__)
 
+        @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             body = request.json if isinstance(request.json, dict) else {}
             sender, text = body.get("sender"), body.get("message")
-            named = body.get("channel")
-            channel = named if isinstance(named, str) and named in CHANNELS else "web"
+            channel = body.get("channel") if body.get("channel") in CHANNELS else "web"
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
             agent = request.app.ctx.agent
-            collector = ChannelCollector(channel)
+            collector = ChannelCollector(str(channel))
             try:
                 parse_data = await agent.parse_message(text)
                 await on_new_message(
@@ -112,9 +113,6 @@ class GatewayInput(InputChannel):
                 drop_cached(agent.tracker_store, sender)
             return response.json({"messages": messages, **understood(parse_data)})
 
-        # add_route, not Sanic's @route decorator, which is untyped and would hide these types.
-        webhook.add_route(health, "/", methods=["GET"])
-        webhook.add_route(receive, "/webhook", methods=["POST"])
         return webhook
 
     def get_output_channel(self) -> CollectingOutputChannel | None:

@@ -69,7 +69,7 @@ TOUCHED: tuple[Touch, ...] = (
         "engine/speedups.py",
         "jsonschema.validate checked the schema itself on every action reply (37% of the engine's busy"
         " time); a validator built once gives the same answers in about 1 ms.",
-        build=lambda _original: speedups.validate_action_result,
+        build=lambda _original: speedups._validate_action_result,
     ),
     Touch(
         _ACTION,
@@ -79,7 +79,7 @@ TOUCHED: tuple[Touch, ...] = (
         "engine/speedups.py",
         "sends the action server only the last 50 events (actions read only the recent part), and the"
         " domain with the first call after a start, since selective domain is on (endpoints.yml).",
-        build=speedups.with_recent_events,
+        build=speedups._with_recent_events,
     ),
     Touch(
         _ACTION,
@@ -89,7 +89,7 @@ TOUCHED: tuple[Touch, ...] = (
         "engine/speedups.py",
         "rasa-sdk answers 449 when it has no domain (restarted, or a new replica); Rasa 3.6 predates"
         " that answer, so the call is retried once with the domain.",
-        build=speedups.retrying_without_domain,
+        build=speedups._retrying_without_domain,
     ),
     Touch(
         _ACTION,
@@ -106,7 +106,7 @@ TOUCHED: tuple[Touch, ...] = (
         "wrapped",
         "engine/speedups.py",
         "a second message of a conversation polls for its lock every 50 ms, not every second.",
-        build=speedups.with_quick_polling,
+        build=speedups._with_quick_polling,
     ),
     Touch(
         "rasa.core.lock_store",
@@ -124,7 +124,7 @@ TOUCHED: tuple[Touch, ...] = (
         "engine/speedups.py",
         "one HTTP session per event loop, its connections kept 2 s between action calls, instead of a"
         " new session and TCP connection for every call.",
-        build=lambda _original: speedups.kept_session,
+        build=lambda _original: speedups._kept_session,
     ),
     Touch(
         "rasa.utils.endpoints",

@@ -51,7 +51,7 @@ def _action_result_validator() -> Any:
     return validator_class(schema)
 
 
-def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     try:
         _action_result_validator().validate(result)
     except ValidationError as error:
@@ -64,7 +64,7 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
-def with_quick_polling(lock: Any) -> Any:
+def _with_quick_polling(lock: Any) -> Any:
     @functools.wraps(lock)
     def quick(
         self: Any,
@@ -83,7 +83,7 @@ class _Domain:
     needed = True
 
 
-def with_recent_events(call_format: Any) -> Any:
+def _with_recent_events(call_format: Any) -> Any:
     @functools.wraps(call_format)
     def recent(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
         request: dict[str, Any] = call_format(self, tracker, domain)
@@ -98,7 +98,7 @@ def with_recent_events(call_format: Any) -> Any:
     return recent
 
 
-def retrying_without_domain(run: Any) -> Any:
+def _retrying_without_domain(run: Any) -> Any:
     @functools.wraps(run)
     async def retrying(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -143,5 +143,5 @@ class _KeptSession:
         return None
 
 
-def kept_session(self: EndpointConfig) -> Any:
+def _kept_session(self: EndpointConfig) -> Any:
     return _KeptSession(self)
