@@ -73,7 +73,9 @@ run: setup
 
 # Under make nothing skips for a missing service either: REQUIRE_SERVICES=0 make test lets the
 # PostgreSQL and Redis tests skip on a machine without them.
-REQUIRE_SERVICES ?= 1
+ifeq ($(REQUIRE_SERVICES),)
+REQUIRE_SERVICES := 1
+endif
 export REQUIRE_SERVICES
 
 # system-packages first: it stops in seconds when a program the tests run is missing.
