@@ -10,7 +10,7 @@ SPACY_DIR := build/spacy/getonline_en
 PIP_FLAGS := --disable-pip-version-check --no-input
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup run test lint validate format nlu-report bench clean
+.PHONY: help setup run test lint typecheck validate format nlu-report bench clean
 
 help:
 	@echo "make run        set everything up, then run the bot on http://127.0.0.1:8000/"
@@ -60,7 +60,7 @@ setup: model database
 run: setup
 	$(PY) -m bot run
 
-test: setup node_modules/.installed lint validate
+test: setup node_modules/.installed lint typecheck validate
 	$(PY) -m pytest
 
 # Stories and rules that name unknown intents or actions fail here, before any test runs.
@@ -70,6 +70,11 @@ validate: model
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy, strict (pyproject.toml): the app against .venv, then the engine's code against .venv-rasa.
+typecheck: $(VENV)/.installed $(VENV_RASA)/.installed
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 engine nlu
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.replies import Reply
 
@@ -35,7 +36,7 @@ class ReplyAction(Action, abc.ABC):
     def reply(self, tracker: Tracker) -> Reply: ...
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         send(dispatcher, self.reply(tracker))
         return []

@@ -7,6 +7,7 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, send
 from bot.settings import get_settings
@@ -40,7 +41,7 @@ class ValidateFindHelpForm(FormValidationAction):
         return "validate_find_help_form"
 
     def validate_location(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
         if "need" in entities and not entities & LOCATION_ENTITIES and tracker.get_slot("requested_slot"):
@@ -58,7 +59,7 @@ class ActionFindHelp(Action):
         return "action_find_help"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         return _search(dispatcher, tracker, offset=0)
 
@@ -68,6 +69,6 @@ class ActionMoreResults(Action):
         return "action_more_results"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         return _search(dispatcher, tracker, offset=int(tracker.get_slot("results_offset") or 0))

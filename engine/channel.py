@@ -83,7 +83,7 @@ class GatewayInput(InputChannel):
             if not isinstance(sender, str) or not sender or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
             agent = request.app.ctx.agent
-            collector = ChannelCollector(channel)
+            collector = ChannelCollector(str(channel))
             try:
                 parse_data = await agent.parse_message(text)
                 await on_new_message(

@@ -85,7 +85,7 @@ class _Domain:
 def _with_recent_events(call_format: Any) -> Any:
     @functools.wraps(call_format)
     def recent(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
-        request = call_format(self, tracker, domain)
+        request: dict[str, Any] = call_format(self, tracker, domain)
         events = request["tracker"].get("events")
         if isinstance(events, list) and len(events) > ACTION_EVENTS:
             request["tracker"]["events"] = events[-ACTION_EVENTS:]

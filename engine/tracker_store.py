@@ -76,7 +76,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _newest_id(self, session: Any, sender_id: str) -> int | None:
         # Asked twice a turn: a Core statement built once, not an ORM query (a tenth of the
         # engine's time went to compiling and running those).
-        return session.execute(self._newest_statement, {"sender_id": sender_id}).scalar()
+        newest: int | None = session.execute(self._newest_statement, {"sender_id": sender_id}).scalar()
+        return newest
 
     @functools.cached_property
     def _newest_statement(self) -> sa.sql.Select:

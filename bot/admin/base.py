@@ -96,7 +96,7 @@ class StaffView(ModelView):
         for name in self.optional_fields:
             unbound = getattr(form, name, None)
             validators = getattr(unbound, "kwargs", {}).get("validators")
-            if validators is not None:
+            if unbound is not None and validators is not None:
                 kept = [v for v in validators if not isinstance(v, (InputRequired, Optional))]
                 unbound.kwargs["validators"] = [Optional(), *kept]
         return form

@@ -166,7 +166,7 @@ class VenueForm(StaffForm):
     validate_website = staticmethod(web_address)
 
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
         latitude, longitude = self.latitude.data, self.longitude.data
         if (latitude is None) != (longitude is None):
             ok = self.add_error("longitude" if longitude is None else "latitude", "Give both, or neither.")
@@ -277,7 +277,7 @@ _TIMING_WORDS = {
 
 class SessionForm(StaffForm):
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
         if self.start_time.data is None or self.recurrence.data not in {r.value for r in Recurrence}:
             return ok
         timing = check_timing(
@@ -406,7 +406,7 @@ class HelpSessionView(ListingView, model=HelpSession):
 
 class ChampionForm(StaffForm):
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
         if not (self.contact.data or "").strip():
             ok = self.add_error("contact", "Say how a resident can reach them.")
         return ok

@@ -291,7 +291,7 @@ class ToolsPage(StaffPage):
         from bot.champions.flyer import flyer_for
 
         with self.session() as session:
-            return flyer_for(session, kind, listing_id)  # type: ignore[arg-type]
+            return flyer_for(session, kind, listing_id)
 
     @expose("/flyers/{kind}/{id:int}.pdf", methods=["GET"], identity="flyer")
     async def flyer(self, request: Request) -> Response:

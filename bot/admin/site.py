@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from sqladmin import Admin
+from sqladmin import Admin, BaseView
 from sqladmin.authentication import AuthenticationBackend, login_required
 from sqladmin.authorization import Action, AuthorizationBackend
 from sqlalchemy.orm import Session
@@ -138,7 +138,8 @@ def build_admin(app: Starlette, auth: StaffAuth, database_url: str) -> StaffAdmi
     from bot.admin.pages import PAGES
 
     admin = StaffAdmin(app, auth, database_url)
-    for view in (*LISTING_VIEWS, *PAGES, AuditView, StaffUserView):
+    views: tuple[type[BaseView], ...] = (*LISTING_VIEWS, *PAGES, AuditView, StaffUserView)
+    for view in views:
         # A subclass per admin: sqladmin keeps its session maker on the class it is given.
         admin.add_view(type(view.__name__, (view,), {"database_url": database_url}))
     return admin

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.confidence.store import person_key as confidence_person_key
 from bot.db.models import ConfidenceResult, Contact, UsageEvent
-from bot.db.session import get_engine, session_scope
+from bot.db.session import get_engine, rows_changed, session_scope
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 from bot.pseudonym import person_key
 
@@ -32,7 +32,7 @@ def forget_person(conversation_id: str, *, database_url: str, tracker_store_url:
     person = person_key(conversation_id)
     with session_scope(database_url) as session:
         app_records = sum(
-            session.execute(statement).rowcount
+            rows_changed(session, statement)
             for statement in (
                 delete(Contact).where(Contact.person == person),
                 delete(UsageEvent).where(UsageEvent.person == person),

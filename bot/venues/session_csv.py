@@ -22,6 +22,9 @@ from bot.venues.csvio import ImportFailed, ImportReport, RowChecker, RowError, S
 from bot.venues.timing import Timing, check_timing
 from bot.venues.venue_csv import venue_key
 
+# How rows match sessions: venue, title in any case, weekday, start date, start time.
+SessionKey = tuple[object, str, object, object, object]
+
 REQUIRED_COLUMNS = ("venue", "title", "recurrence", "start_time")
 SESSION_COLUMNS = (
     "venue",
@@ -51,14 +54,14 @@ class SessionRow:
     values: dict[str, object]
 
     @property
-    def key(self) -> tuple[object, ...]:
+    def key(self) -> SessionKey:
         v = self.values
         return session_key(v["venue_id"], str(v["title"]), v["weekday"], v["start_date"], v["start_time"])
 
 
 def session_key(
     venue_id: object, title: str, weekday: object, start_date: object, start_time: object
-) -> tuple:
+) -> SessionKey:
     return (venue_id, " ".join(title.split()).casefold(), weekday, start_date, start_time)
 
 
@@ -147,7 +150,7 @@ def import_sessions(session: Session, source: Source, *, replace: bool = False) 
     venues = _Venues(session)
     errors: list[RowError] = []
     rows: list[SessionRow] = []
-    seen: dict[tuple, int] = {}
+    seen: dict[SessionKey, int] = {}
     for number, raw in read_rows(source, required=REQUIRED_COLUMNS, known=SESSION_COLUMNS):
         parsed = _parse(number, raw, venues, errors)
         if parsed is None:

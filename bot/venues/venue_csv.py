@@ -22,7 +22,7 @@ from typing import TextIO
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.db.bulk import insert_rows, update_rows
+from bot.db.bulk import insert_rows, table_of, update_rows
 from bot.db.models import FEATURES, LANGUAGE_SEPARATOR, DigitalChampion, Organisation, PostcodePoint, Venue
 from bot.geo import postcodes
 from bot.venues import fields
@@ -166,7 +166,9 @@ def _parse(number: int, raw: dict[str, str], plan: _Plan, errors: list[RowError]
     if problems:
         errors.extend(RowError(number, problem) for problem in problems)
         return None
-    return VenueRow(number, values, organisation, venue_key(name, postcode))  # type: ignore[arg-type]
+    return VenueRow(
+        number, values, organisation, venue_key(name, postcode if isinstance(postcode, str) else None)
+    )
 
 
 def _place_by_postcode(session: Session, rows: list[VenueRow], errors: list[RowError]) -> None:
@@ -207,7 +209,7 @@ def _check_codes(session: Session, rows: list[VenueRow], errors: list[RowError])
     first: dict[str, int] = {}
     for row in rows:
         code = row.values["referral_code"]
-        if code is None:
+        if not isinstance(code, str):
             continue
         if code in first:
             errors.append(RowError(row.row, f"referral_code {code} is also on row {first[code]}"))
@@ -215,16 +217,16 @@ def _check_codes(session: Session, rows: list[VenueRow], errors: list[RowError])
             first[code] = row.row
     if not first:
         return
-    keys = {row.values["referral_code"]: row.key for row in rows if row.values["referral_code"]}
+    keys = {code: row.key for row in rows if isinstance(code := row.values["referral_code"], str)}
     taken: dict[str, str] = {}
     for code, name, postcode in session.execute(
         select(Venue.referral_code, Venue.name, Venue.postcode).where(Venue.referral_code.is_not(None))
     ):
-        if code in keys and keys[code] != venue_key(name, postcode):
+        if code is not None and code in keys and keys[code] != venue_key(name, postcode):
             taken[code] = f"the venue {name}"
     champions = select(DigitalChampion.referral_code, DigitalChampion.name)
     for code, name in session.execute(champions.where(DigitalChampion.referral_code.is_not(None))):
-        if code in keys:
+        if code is not None and code in keys:
             taken[code] = f"the champion {name}"
     for code, owner in taken.items():
         errors.append(RowError(first[code], f"referral_code {code} is already used by {owner}"))
@@ -267,13 +269,13 @@ def import_venues(session: Session, source: Source, *, replace: bool = False) ->
 
     new = [row for row in rows if row.key not in existing]
     changed = [row for row in rows if row.key in existing]
-    table = Venue.__table__
+    table = table_of(Venue)
     if new:
-        insert_rows(session.connection(), table, [row.values for row in new])  # type: ignore[arg-type]
+        insert_rows(session.connection(), table, [row.values for row in new])
     if changed:
         now = datetime.now(UTC)
         updates = [{**row.values, "id": existing[row.key], "updated_at": now} for row in changed]
-        update_rows(session.connection(), table, updates)  # type: ignore[arg-type]
+        update_rows(session.connection(), table, updates)
 
     deleted = 0
     if replace:
