@@ -42,7 +42,6 @@ from bot.db.models import (
 )
 from bot.db.session import get_engine
 from bot.venues import fields
-from bot.venues.search import default_geocoder
 from bot.venues.timing import Timing, check_timing
 
 FEATURE_LABELS = {
@@ -250,7 +249,7 @@ class VenueView(ListingView, model=Venue):
         moved = is_created or (latitude, longitude) != (model.latitude, model.longitude)
         postcode_changed = is_created or postcode != model.postcode
         if postcode and (not typed or (postcode_changed and not moved)):
-            placed = await self.check(checks.place_postcode, postcode, default_geocoder())
+            placed = await self.check(checks.place_postcode, postcode, self.geocoder)
             if isinstance(placed, str):
                 raise Problem(placed)
             data["latitude"], data["longitude"] = placed

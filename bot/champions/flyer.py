@@ -30,7 +30,7 @@ from bot.champions.links import deep_link, sms_keyword, sms_keyword_text
 from bot.champions.qr import QUIET_ZONE, qr_modules
 from bot.db.models import DigitalChampion, Venue
 from bot.local import LocalInfo, cached_local
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
 
 MARGIN = 10 * mm
 QR_SIZE = 50 * mm  # the symbol itself, without its quiet zone
@@ -78,11 +78,10 @@ def flyer_content(
     code: str,
     from_name: str,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     local: LocalInfo | None = None,
 ) -> FlyerContent:
     """The flyer's text for one code, with links and contacts from settings and content/local.yml."""
-    settings = settings or get_settings()
     local = local or cached_local(settings.local_file)
     return FlyerContent(
         code=normalise_code(code),
@@ -235,7 +234,7 @@ def flyer_pdf(content: FlyerContent) -> bytes:
     return out.getvalue()
 
 
-def flyer_for(session: Session, kind: str, id: int, *, settings: Settings | None = None) -> bytes:
+def flyer_for(session: Session, kind: str, id: int, *, settings: Settings) -> bytes:
     """The flyer of an active champion or venue that has a valid code, else FlyerUnavailable.
 
     `kind` is as the staff page's URL gave it: anything but "champion" or "venue" is refused here.
