@@ -109,7 +109,9 @@ def test_a_bad_file_imports_nothing_and_names_the_rows(env: dict[str, str], tmp_
     path.write_text(VENUES + "Broken,,NOT A POSTCODE,,\n", encoding="utf-8")
     result = run("import-venues", str(path))
     assert result.exit_code == 1
-    assert "venues.csv row 5: postcode 'NOT A POSTCODE' is not a valid UK postcode" in result.output
+    assert (
+        "venues.csv row 5: postcode 'NOT A POSTCODE' is not a full UK postcode, like LS9 7BG" in result.output
+    )
     assert "Nothing imported" in result.output
     assert json.loads(run("nearest", "--lat", "53.8", "--lon", "-1.5", "--json").stdout) == []
 
