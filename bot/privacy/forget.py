@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.confidence.store import person_key as confidence_person_key
+from bot.confidence.store import results_key
 from bot.db.models import ConfidenceResult, Contact, UsageEvent
 from bot.db.session import get_engine, rows_changed, session_scope
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
@@ -36,9 +36,7 @@ def forget_person(conversation_id: str, *, database_url: str, tracker_store_url:
             for statement in (
                 delete(Contact).where(Contact.person == person),
                 delete(UsageEvent).where(UsageEvent.person == person),
-                delete(ConfidenceResult).where(
-                    ConfidenceResult.person == confidence_person_key(conversation_id)
-                ),
+                delete(ConfidenceResult).where(ConfidenceResult.person == results_key(conversation_id)),
             )
         )
     engine = get_engine(app_database_url(tracker_store_url))

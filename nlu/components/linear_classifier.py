@@ -3,8 +3,9 @@
 DIET (with no transformer layers) and the ResponseSelector were two TensorFlow models: a parse
 cost 4.7 ms of CPU (2.0 now) and the models some 600 MB of the engine's memory (bench/load.py,
 docs/performance.md). On short messages a multinomial logistic regression over the same
-sparse features (words, character n-grams, regexes) is about as accurate (docs/nlu-report.md:
-0.955 against 0.960 on the held-out set), and a message reads a few rows of one weight matrix.
+sparse features (words, character n-grams, regexes) is about as accurate (its figures on the
+held-out set are in docs/nlu-report.md, written by `make nlu-report`), and a message reads a
+few rows of one weight matrix.
 
 Each `faq/<topic>` is a class of its own. A message's `faq` intent has the summed probability
 of the topics, so that two close topics do not make a knowledge-base question look ambiguous

@@ -36,12 +36,15 @@ def every_reply(check: ConfidenceCheck, titles: dict[str, str]) -> dict[str, Rep
 
 
 def test_every_text_is_short_and_plain(check: ConfidenceCheck, titles: dict[str, str]) -> None:
-    for name, reply in every_reply(check, titles).items():
+    replies = every_reply(check, titles)
+    assert {"introduction", "why", "stopped"} <= replies.keys()
+    for name, reply in replies.items():
         assert len(reply.text) <= SMS_ANSWER_LIMIT, (name, len(reply.text))
         assert readability_problem(reply.text) is None, (name, readability_problem(reply.text))
 
 
 def test_level_descriptions_and_session_offers_are_plain(check: ConfidenceCheck) -> None:
+    assert len(check.levels) >= 3
     for level in check.levels:
         for text in (f"Your result: {level.name}. {level.says}", level.session):
             assert readability_problem(text) is None, readability_problem(text)
@@ -91,6 +94,7 @@ def test_a_known_location_shows_the_nearest_help_instead_of_the_button(
 
 
 def test_questions_fit_an_sms_as_sent(check: ConfidenceCheck) -> None:
+    assert len(check.questions) == 8
     for question in check.questions:
         reply = wording.question(check, question)
         rendered = reply.text + "\n" + "\n".join(f"{n} {b.title}" for n, b in enumerate(reply.buttons, 1))

@@ -87,6 +87,7 @@ def test_segments_are_counted_as_networks_count_them(text: str, expected: int) -
 
 
 def test_every_extension_character_costs_two_septets() -> None:
+    assert len(GSM_EXTENSION) == 9, GSM_EXTENSION  # ^ { } \\ [ ~ ] | €
     for char in GSM_EXTENSION:
         assert segments(char * 80) == 1 and segments(char * 81) == 2, char
 
