@@ -18,6 +18,7 @@ help:
 	@echo "make setup      set up only (environments, trained model, database)"
 	@echo "make nlu-report evaluate the NLU on the held-out set into docs/nlu-report.md"
 	@echo "make bench      run the benchmarks under bench/"
+	@echo "make typecheck mypy (strict) over bot/, actions/, engine/ and nlu/"
 
 # --- environments -------------------------------------------------------------------------------
 $(VENV_RASA)/.installed: requirements/engine.in requirements/engine.lock
