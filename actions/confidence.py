@@ -178,6 +178,7 @@ class ActionConfidenceAside(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        topic = cached_topics(get_settings().kb_dir).get(last_topic(tracker.events) or "")
+        topics = await asyncio.to_thread(cached_topics, get_settings().kb_dir)  # read again when edited
+        topic = topics.get(last_topic(tracker.events) or "")
         send(dispatcher, wording.aside(topic.short_answer if topic is not None else None))
         return []
