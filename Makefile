@@ -10,7 +10,7 @@ SPACY_DIR := build/spacy/getonline_en
 PIP_FLAGS := --disable-pip-version-check --no-input
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup run test unit e2e engine-unit system-packages lint validate format nlu-report bench clean
+.PHONY: help setup run test unit e2e engine-unit system-packages lint typecheck validate format nlu-report bench clean
 
 help:
 	@echo "make run        set everything up, then run the bot on http://127.0.0.1:8000/"
@@ -21,6 +21,7 @@ help:
 	@echo "make engine-unit the tests of engine/patches.py, in the engine's Python"
 	@echo "make nlu-report evaluate the NLU on the held-out set into docs/nlu-report.md"
 	@echo "make bench      run the benchmarks under bench/"
+	@echo "make typecheck mypy (strict) over bot/, actions/, engine/ and nlu/"
 
 # --- system programs the tests run ---------------------------------------------------------------
 # COMMAND:DEBIAN-PACKAGE. Checked first, in a moment, so a missing one stops `make test` before any
@@ -79,9 +80,7 @@ endif
 export REQUIRE_SERVICES
 
 # system-packages first: it stops in seconds when a program the tests run is missing.
-# typecheck (mypy) is added by another branch: once merged, this line reads
-#   test: system-packages setup node_modules/.installed lint typecheck validate engine-unit
-test: system-packages setup node_modules/.installed lint validate engine-unit
+test: system-packages setup node_modules/.installed lint typecheck validate engine-unit
 	$(PY) -m pytest
 
 # The fast loop: no model, no engine, no npm, no services; only the app environment. The unit
@@ -103,6 +102,11 @@ validate: model
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy, strict (pyproject.toml): the app against .venv, then the engine's code against .venv-rasa.
+typecheck: $(VENV)/.installed $(VENV_RASA)/.installed
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --python-executable $(RASA_PY) --python-version 3.10 engine nlu
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

@@ -1,14 +1,44 @@
-"""Shared pieces of the actions: dispatching a domain Reply, and the action that only says one."""
+"""Shared pieces of the actions: dispatching a domain Reply, the action that only says one, and
+what the action server builds once from settings (it is an edge: the domain is given them).
+
+The domain's calls touch the database and files, so actions run them in a thread
+(`asyncio.to_thread`): the action server's event loop keeps serving every other resident.
+"""
 
 from __future__ import annotations
 
 import abc
+import asyncio
+import atexit
+import threading
 from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.replies import Reply
+from bot.settings import Settings, get_settings
+from bot.venues.help_desk import HelpDesk
+
+_desk: tuple[Settings, HelpDesk] | None = None
+_desk_lock = threading.Lock()
+
+
+def help_desk() -> HelpDesk:
+    """The action server's one HelpDesk (so one postcodes.io client), closed when it exits.
+
+    Built again only when the settings object changes (tests that change the environment).
+    """
+    global _desk
+    settings = get_settings()
+    with _desk_lock:
+        if _desk is None or _desk[0] is not settings:
+            if _desk is not None:
+                _desk[1].close()
+            _desk = (settings, HelpDesk.from_settings(settings))
+            atexit.register(_desk[1].close)
+        return _desk[1]
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
@@ -24,7 +54,10 @@ def channel_of(tracker: Tracker) -> str:
 
 
 class ReplyAction(Action, abc.ABC):
-    """An action that asks the domain for one Reply and says it. (Abstract: rasa-sdk skips it.)"""
+    """An action that asks the domain for one Reply and says it. (Abstract: rasa-sdk skips it.)
+
+    `reply` runs in a thread, so it may read files or the database.
+    """
 
     action_name: ClassVar[str]
 
@@ -35,7 +68,7 @@ class ReplyAction(Action, abc.ABC):
     def reply(self, tracker: Tracker) -> Reply: ...
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        send(dispatcher, self.reply(tracker))
+        send(dispatcher, await asyncio.to_thread(self.reply, tracker))
         return []

@@ -12,6 +12,7 @@ server instead of two. Half of all turns are answers to the check (bench/load.py
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -19,9 +20,9 @@ from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import send
+from actions.common import help_desk, send
 from actions.topics import last_topic
-from bot.confidence import replies
+from bot.confidence import wording
 from bot.confidence.answers import looks_like_question
 from bot.confidence.flow import Outcome, Turn, take_turn
 from bot.confidence.scoring import next_question
@@ -62,7 +63,7 @@ def wants_elsewhere(message: dict[str, Any]) -> bool:
 
 
 def turn_for(tracker: Tracker, text: str) -> Turn:
-    check = current_check()
+    check = current_check(get_settings())
     message = tracker.latest_message or {}
     return take_turn(
         check,
@@ -111,7 +112,7 @@ class ValidateConfidenceForm(FormValidationAction):
 
 def ask_next(dispatcher: CollectingDispatcher, answers: object, unclear: bool) -> None:
     """The next unanswered question, spelled out after an unclear answer."""
-    check = current_check()
+    check = current_check(get_settings())
     reply = ask(check, clean_answers(check, answers), unclear)
     if reply is not None:
         send(dispatcher, reply)
@@ -126,7 +127,7 @@ class ActionConfidenceStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        check = current_check()
+        check = current_check(get_settings())
         saved = clean_answers(check, tracker.get_slot(ANSWERS))
         if next_question(check, saved) is None:
             saved = {}
@@ -143,17 +144,22 @@ class ActionConfidenceResult(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        check = current_check()
+        settings = get_settings()
+        check = current_check(settings)
         saved = clean_answers(check, tracker.get_slot(ANSWERS))
         if not saved or next_question(check, saved) is not None:
             return [SlotSet(ANSWER, None)]
-        finished = finish(
+        # Writes the result and searches nearby help: in a thread, off the event loop.
+        finished = await asyncio.to_thread(
+            finish,
             check,
             saved,
             tracker.sender_id,
             referral_code=tracker.get_slot("referral_code"),
             location=tracker.get_slot("location"),
             need=tracker.get_slot("need"),
+            settings=settings,
+            desk=help_desk(),
         )
         for reply in finished.replies:
             send(dispatcher, reply)
@@ -172,6 +178,7 @@ class ActionConfidenceAside(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        topic = cached_topics(get_settings().kb_dir).get(last_topic(tracker.events) or "")
-        send(dispatcher, replies.aside(topic.short_answer if topic is not None else None))
+        topics = await asyncio.to_thread(cached_topics, get_settings().kb_dir)  # read again when edited
+        topic = topics.get(last_topic(tracker.events) or "")
+        send(dispatcher, wording.aside(topic.short_answer if topic is not None else None))
         return []

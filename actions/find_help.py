@@ -1,33 +1,47 @@
-"""Finding the nearest help: the form's validation and the search, as thin adapters."""
+"""Finding the nearest help: the form's validation and the search, as thin adapters.
+
+The location is searched once a turn: the validation's search is kept by the HelpDesk for the
+action that answers the same message.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, send
-from bot.settings import get_settings
-from bot.venues.replies import Asker, location_problem, nearest_help, no_location_yet
+from actions.common import channel_of, help_desk, send
+from bot.venues.help_desk import Asker, no_location_yet
 
 LOCATION_ENTITIES = {"postcode", "place", "geo"}
 
 
-def _search(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) -> list[dict[str, Any]]:
+def turn_of(tracker: Tracker) -> str:
+    """The message being answered: the validation and the action of one turn see the same one."""
+    message_id = (tracker.latest_message or {}).get("message_id") or ""
+    return f"{tracker.sender_id}:{message_id}"
+
+
+async def answer_with_help(
+    dispatcher: CollectingDispatcher, tracker: Tracker, offset: int
+) -> list[dict[str, Any]]:
     location = tracker.get_slot("location")
     if not location:
         send(dispatcher, no_location_yet())
         return []
     channel = channel_of(tracker)
-    found = nearest_help(
-        get_settings().database_url,
-        location,
+    found = await asyncio.to_thread(
+        help_desk().answer,
+        str(location),
         tracker.get_slot("need"),
         offset,
         sms=channel == "sms",
         asker=Asker(tracker.sender_id, channel),
+        turn=turn_of(tracker),
     )
     send(dispatcher, found.reply)
     if not found.location_ok:
@@ -39,14 +53,16 @@ class ValidateFindHelpForm(FormValidationAction):
     def name(self) -> str:
         return "validate_find_help_form"
 
-    def validate_location(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    async def validate_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         entities = {e.get("entity") for e in tracker.latest_message.get("entities", [])}
         if "need" in entities and not entities & LOCATION_ENTITIES and tracker.get_slot("requested_slot"):
             # "It's for my mum, she's deaf": the need is noted; still ask where.
             return {"location": None}
-        problem = location_problem(get_settings().database_url, str(value))
+        problem = await asyncio.to_thread(
+            help_desk().location_problem, str(value), tracker.get_slot("need"), turn=turn_of(tracker)
+        )
         if problem:
             dispatcher.utter_message(text=problem)
             return {"location": None}
@@ -58,9 +74,9 @@ class ActionFindHelp(Action):
         return "action_find_help"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        return _search(dispatcher, tracker, offset=0)
+        return await answer_with_help(dispatcher, tracker, offset=0)
 
 
 class ActionMoreResults(Action):
@@ -68,6 +84,8 @@ class ActionMoreResults(Action):
         return "action_more_results"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        return _search(dispatcher, tracker, offset=int(tracker.get_slot("results_offset") or 0))
+        return await answer_with_help(
+            dispatcher, tracker, offset=int(tracker.get_slot("results_offset") or 0)
+        )

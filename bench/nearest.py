@@ -52,8 +52,11 @@ from bot.db.models import HelpSession, Network, Recurrence, Venue  # noqa: E402
 from bot.db.session import dispose_engines, get_engine  # noqa: E402
 from bot.geo.codepoint import available_areas, default_data_dir, load_postcodes, read_area  # noqa: E402
 from bot.geo.distance import haversine_km, miles_to_km  # noqa: E402
+from bot.geo.gazetteer import Gazetteer  # noqa: E402
 from bot.venues.nearest import nearest_venues  # noqa: E402
 from bot.venues.search import find_help  # noqa: E402
+
+NO_PLACES = Gazetteer.from_places([])  # searched by coordinates only
 from bot.venues.venue_csv import import_venues  # noqa: E402
 
 LEEDS_AREAS = ["LS", "BD", "WF", "HX", "HD", "HG", "YO"]
@@ -249,7 +252,12 @@ def measure(
                 queries,
                 lambda lat, lon: nearest_venues(session, lat, lon, limit=3, max_km=TEN_MILES_KM, now=NOW),
             )
-            helped = bench.timed(queries, lambda lat, lon: find_help(session, lat=lat, lon=lon, now=NOW))
+            helped = bench.timed(
+                queries,
+                lambda lat, lon: find_help(
+                    session, lat=lat, lon=lon, now=NOW, gazetteer=NO_PLACES, helpline=""
+                ),
+            )
             scan = bench.timed(
                 queries[: max(50, len(queries) // 10)], lambda lat, lon: full_scan(session, lat, lon)
             )

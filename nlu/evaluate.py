@@ -15,6 +15,7 @@ import json
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.loading import load_data
@@ -24,25 +25,27 @@ ROOT = Path(__file__).resolve().parent.parent
 HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 REPORT = ROOT / "docs" / "nlu-report.md"
 RESULTS = ROOT / "results" / "nlu-evaluation.json"
+# An entity as (start, end, type).
+Span = tuple[int, int, str]
 
 
-def full_intent(parse: dict) -> str:
+def full_intent(parse: dict[str, Any]) -> str:
     intent = (parse.get("intent") or {}).get("name") or ""
     selector = (parse.get("response_selector") or {}).get(intent)
     if selector:
         key = selector.get("response", {}).get("intent_response_key")
         if key:
-            return key
+            return str(key)
     return intent
 
 
-async def predict(model: Path, texts: list[str]) -> list[dict]:
+async def predict(model: Path, texts: list[str]) -> list[dict[str, Any]]:
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]
 
 
-def span_scores(gold: list[set], predicted: list[set]) -> dict[str, dict[str, float]]:
-    counts: dict[str, Counter] = defaultdict(Counter)
+def span_scores(gold: list[set[Span]], predicted: list[set[Span]]) -> dict[str, dict[str, float]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
     for gold_spans, predicted_spans in zip(gold, predicted, strict=False):
         for span in gold_spans & predicted_spans:
             counts[span[2]]["tp"] += 1
@@ -82,10 +85,10 @@ def main() -> None:
     ) / len(examples)
     macro_f1 = sum(f1) / len(f1)
 
-    gold_spans = [
+    gold_spans: list[set[Span]] = [
         {(e["start"], e["end"], e["entity"]) for e in example.get("entities") or []} for example in examples
     ]
-    predicted_spans = [
+    predicted_spans: list[set[Span]] = [
         {(e["start"], e["end"], e["entity"]) for e in parse.get("entities") or []} for parse in parses
     ]
     entity_scores = span_scores(gold_spans, predicted_spans)

@@ -18,9 +18,12 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import AttributeRuler, EntityRuler
+from spacy.tokenizer import Tokenizer
 from spacy.util import compile_suffix_regex
 
 from bot.geo.places import load_places
@@ -40,9 +43,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def entity_patterns(places_file: Path = PLACES_FILE, needs_file: Path = NEEDS_FILE) -> list[dict]:
+def entity_patterns(places_file: Path = PLACES_FILE, needs_file: Path = NEEDS_FILE) -> list[dict[str, Any]]:
     """EntityRuler patterns; `id` carries the normalised value the extractor reports."""
-    patterns: list[dict] = [
+    patterns: list[dict[str, Any]] = [
         {"label": "postcode", "pattern": [{"LOWER": {"REGEX": FULL_SHAPE}}]},
         {
             "label": "postcode",
@@ -61,8 +64,11 @@ def entity_patterns(places_file: Path = PLACES_FILE, needs_file: Path = NEEDS_FI
 def _keep_postcodes_whole(nlp: Language) -> None:
     """spaCy splits units off numbers ("7tb" -> "7", "tb"), which breaks postcodes like LS15 7TB.
     Residents don't write "10km" to this bot, so that suffix rule goes."""
-    suffixes = [rule for rule in nlp.Defaults.suffixes or [] if "km" not in rule]
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    suffixes = [rule for rule in nlp.Defaults.suffixes or [] if not (isinstance(rule, str) and "km" in rule)]
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, Tokenizer):
+        raise TypeError(f"expected spaCy's own tokenizer, not {tokenizer!r}")
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 def build(normalise_file: Path = NORMALISE_FILE) -> Language:
@@ -71,10 +77,12 @@ def build(normalise_file: Path = NORMALISE_FILE) -> Language:
     attribute_ruler = nlp.add_pipe("attribute_ruler")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    # add_pipe is typed as returning any component: these two are the rulers named above.
+    assert isinstance(attribute_ruler, AttributeRuler) and isinstance(ruler, EntityRuler)
     nlp.initialize()  # loads the lookup tables; patterns go in afterwards, as initialize clears them
     for row in _rows(normalise_file):
-        attribute_ruler.add([[{"LOWER": row["variant"].lower()}]], {"LEMMA": row["canonical"]})  # type: ignore[attr-defined]
-    ruler.add_patterns(entity_patterns())  # type: ignore[attr-defined]
+        attribute_ruler.add([[{"LOWER": row["variant"].lower()}]], {"LEMMA": row["canonical"]})
+    ruler.add_patterns(entity_patterns())
     nlp.meta["name"] = "getonline_en"
     nlp.meta["description"] = "Built by nlu/spacy_pipeline.py from spacy-lookups-data and the repo's own data"
     return nlp

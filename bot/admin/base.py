@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Optional
 
 from bot.admin.audit import changed_fields, remember_changes
 from bot.admin.forms import StaffForm
+from bot.geo.postcodes_io import PostcodeGeocoder
 
 
 class Problem(ValueError):
@@ -79,6 +80,8 @@ class StaffView(ModelView):
 
     # The database this admin works on (set per admin by bot.admin.site.build_admin).
     database_url: ClassVar[str] = ""
+    # postcodes.io for postcodes Code-Point lacks (None: offline only); the gateway owns and closes it.
+    geocoder: ClassVar[PostcodeGeocoder | None] = None
     form_base_class: ClassVar[type[Form]] = StaffForm
     page_size = 25
     page_size_options = [25, 50, 100]
@@ -96,7 +99,7 @@ class StaffView(ModelView):
         for name in self.optional_fields:
             unbound = getattr(form, name, None)
             validators = getattr(unbound, "kwargs", {}).get("validators")
-            if validators is not None:
+            if unbound is not None and validators is not None:
                 kept = [v for v in validators if not isinstance(v, (InputRequired, Optional))]
                 unbound.kwargs["validators"] = [Optional(), *kept]
         return form

@@ -15,6 +15,7 @@ from bot.db.models import DigitalChampion, Organisation, Venue
 from bot.geo import postcodes
 from bot.geo.locate import locate_postcode
 from bot.geo.postcodes_io import PostcodeGeocoder
+from bot.venues import rules
 
 CODE_PATTERN = re.compile(r"[A-Z0-9_-]{3,40}")
 
@@ -23,9 +24,12 @@ def place_postcode(
     session: Session, postcode: str, geocoder: PostcodeGeocoder | None
 ) -> tuple[float, float] | str:
     """(latitude, longitude) of a full postcode, or why it cannot be placed."""
-    parsed = postcodes.parse(postcode)
-    if parsed is None or not parsed.is_full:
-        return f"'{postcode}' is not a full UK postcode, like LS9 7BG."
+    try:
+        parsed = postcodes.parse(rules.full_postcode(postcode) or "")
+    except ValueError as error:
+        return rules.sentence(str(error))
+    if parsed is None:
+        return rules.sentence(rules.NO_PLACE)
     found = locate_postcode(session, parsed, geocoder)
     if found.location is None:
         return (

@@ -13,9 +13,8 @@ from typing import Any
 from markupsafe import Markup
 from wtforms import Form, ValidationError
 
-from bot.geo import postcodes
 from bot.staff.csrf import hidden_input
-from bot.venues import fields
+from bot.venues import fields, rules
 
 DAY_CHOICES: list[tuple[int | None, str]] = [
     (None, "No day"),
@@ -70,23 +69,21 @@ def list_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _by_rule(field: Any, rule: Callable[[str | None], str | None]) -> None:
+    """Check the field with the rule the importers use; keep the value in its normal form."""
+    try:
+        field.data = rule(field.data)
+    except ValueError as error:
+        raise ValidationError(rules.sentence(str(error))) from None
+
+
 def postcode_format(_form: Form, field: Any) -> None:
     """A full UK postcode, or nothing; stored in the normal form ("ls97bg" -> "LS9 7BG")."""
-    text = (field.data or "").strip()
-    if not text:
-        field.data = None
-        return
-    parsed = postcodes.parse(text)
-    if parsed is None or not parsed.is_full:
-        raise ValidationError(f"'{text}' is not a full UK postcode, like LS9 7BG.")
-    field.data = str(parsed)
+    _by_rule(field, rules.full_postcode)
 
 
 def email_format(_form: Form, field: Any) -> None:
-    text = (field.data or "").strip()
-    if text and ("@" not in text or " " in text):
-        raise ValidationError(f"'{text}' does not look like an email address.")
-    field.data = text or None
+    _by_rule(field, rules.email)
 
 
 def web_address(_form: Form, field: Any) -> None:

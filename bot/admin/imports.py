@@ -131,8 +131,8 @@ def preview_import(session: Session, kind: ImportKind, text: str, *, replace: bo
         report = kind.importer(session, text, replace=replace)
     except ImportFailed as failure:
         errors = sorted(failure.errors, key=lambda error: error.row)
-    except csv.Error as error:
-        errors = [RowError(1, f"this does not read as a CSV file ({error})")]
+    except csv.Error as unreadable:
+        errors = [RowError(1, f"this does not read as a CSV file ({unreadable})")]
     finally:
         session.rollback()
     columns, table = _table(text)

@@ -41,8 +41,7 @@ from bot.db.models import (
     Venue,
 )
 from bot.db.session import get_engine
-from bot.venues import fields
-from bot.venues.search import default_geocoder
+from bot.venues import fields, rules
 from bot.venues.timing import Timing, check_timing
 
 FEATURE_LABELS = {
@@ -166,16 +165,16 @@ class VenueForm(StaffForm):
     validate_website = staticmethod(web_address)
 
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        """The importers' rules (bot.venues.rules), shown under the field they are about."""
+        ok: bool = super().validate(extra_validators)
         latitude, longitude = self.latitude.data, self.longitude.data
-        if (latitude is None) != (longitude is None):
-            ok = self.add_error("longitude" if longitude is None else "latitude", "Give both, or neither.")
-        elif latitude is None and not self.postcode.data and not self.postcode.errors:
-            ok = self.add_error("postcode", "Give a postcode, or the latitude and longitude.")
-        for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
-            value = getattr(self, name).data
-            if value is not None and not low <= value <= high:
-                ok = self.add_error(name, f"Should be between {low} and {high}.")
+        placed = rules.position_problem(self.postcode.data or None, latitude, longitude)
+        if placed is not None and not (placed[0] == "postcode" and self.postcode.errors):
+            ok = self.add_error(placed[0], rules.sentence(placed[1]))
+        for name, value in (("latitude", latitude), ("longitude", longitude)):
+            problem = rules.coordinate_problem(name, value)
+            if problem:
+                ok = self.add_error(name, rules.sentence(problem))
         return ok
 
 
@@ -250,12 +249,12 @@ class VenueView(ListingView, model=Venue):
         moved = is_created or (latitude, longitude) != (model.latitude, model.longitude)
         postcode_changed = is_created or postcode != model.postcode
         if postcode and (not typed or (postcode_changed and not moved)):
-            placed = await self.check(checks.place_postcode, postcode, default_geocoder())
+            placed = await self.check(checks.place_postcode, postcode, self.geocoder)
             if isinstance(placed, str):
                 raise Problem(placed)
             data["latitude"], data["longitude"] = placed
         elif not typed:
-            raise Problem("Give a postcode, or the latitude and longitude.")
+            raise Problem(rules.sentence(rules.NO_PLACE))
         own = None if is_created else model.id
         clash = await self.check(checks.venue_clash, data["name"], postcode, own)
         if clash:
@@ -277,7 +276,7 @@ _TIMING_WORDS = {
 
 class SessionForm(StaffForm):
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
         if self.start_time.data is None or self.recurrence.data not in {r.value for r in Recurrence}:
             return ok
         timing = check_timing(
@@ -406,7 +405,7 @@ class HelpSessionView(ListingView, model=HelpSession):
 
 class ChampionForm(StaffForm):
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
         if not (self.contact.data or "").strip():
             ok = self.add_error("contact", "Say how a resident can reach them.")
         return ok

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from bot.admin.audit import record
 from bot.admin.stale import STALE_MONTHS, mark_checked, stale_listings
 from bot.db.models import DigitalChampion, Venue
 from bot.db.session import get_engine
-from bot.settings import VAR_DIR
+from bot.settings import VAR_DIR, Settings
 from bot.venues.csvio import ImportFailed
 from bot.venues.venue_csv import export_venues
 
@@ -37,6 +38,8 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 class StaffPage(BaseView):
     database_url: ClassVar[str] = ""
+    # The gateway's settings (set per admin by bot.admin.site.build_admin): links on flyers.
+    settings: ClassVar[Settings]
 
     def session(self) -> Session:
         return Session(get_engine(self.database_url))
@@ -258,8 +261,8 @@ class ToolsPage(StaffPage):
             "admin/tools.html",
             page_title="Flyers and QR codes",
             entries=entries,
-            deep_link=deep_link,
-            sms_text=sms_keyword_text,
+            deep_link=partial(deep_link, username=self.settings.telegram_bot_username),
+            sms_text=partial(sms_keyword_text, number=self.settings.sms_number),
             given=request.query_params.get("given"),
         )
 
@@ -291,7 +294,7 @@ class ToolsPage(StaffPage):
         from bot.champions.flyer import flyer_for
 
         with self.session() as session:
-            return flyer_for(session, kind, listing_id)  # type: ignore[arg-type]
+            return flyer_for(session, kind, listing_id, settings=self.settings)
 
     @expose("/flyers/{kind}/{id:int}.pdf", methods=["GET"], identity="flyer")
     async def flyer(self, request: Request) -> Response:
@@ -325,7 +328,7 @@ class ToolsPage(StaffPage):
         if not code:
             raise HTTPException(404, "No QR code: this listing is hidden or has no referral code.")
         try:
-            png = qr_png(deep_link(code))
+            png = qr_png(deep_link(code, self.settings.telegram_bot_username))
         except InvalidCode as error:
             raise HTTPException(404, str(error)) from None
         return Response(

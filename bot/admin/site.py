@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from sqladmin import Admin
+from sqladmin import Admin, BaseView
 from sqladmin.authentication import AuthenticationBackend, login_required
 from sqladmin.authorization import Action, AuthorizationBackend
 from sqlalchemy.orm import Session
@@ -25,6 +25,8 @@ from bot.admin.listings import LISTING_VIEWS
 from bot.admin.records import ADMIN_ONLY, AuditView, StaffUserView
 from bot.admin.stale import listing_counts
 from bot.db.session import get_engine
+from bot.geo.postcodes_io import PostcodeGeocoder
+from bot.settings import Settings
 from bot.staff.auth import LoginResult, StaffAuth, login_url, safe_next
 from bot.staff.csrf import hidden_input, session_token
 
@@ -133,12 +135,22 @@ class StaffAdmin(Admin):
             return listing_counts(session)
 
 
-def build_admin(app: Starlette, auth: StaffAuth, database_url: str) -> StaffAdmin:
+def build_admin(
+    app: Starlette, auth: StaffAuth, settings: Settings, geocoder: PostcodeGeocoder | None = None
+) -> StaffAdmin:
     """The admin at /admin with every view, in the order the menu shows them."""
     from bot.admin.pages import PAGES
 
+    database_url = settings.database_url
     admin = StaffAdmin(app, auth, database_url)
-    for view in (*LISTING_VIEWS, *PAGES, AuditView, StaffUserView):
+    views: tuple[type[BaseView], ...] = (*LISTING_VIEWS, *PAGES, AuditView, StaffUserView)
+    for view in views:
         # A subclass per admin: sqladmin keeps its session maker on the class it is given.
-        admin.add_view(type(view.__name__, (view,), {"database_url": database_url}))
+        admin.add_view(
+            type(
+                view.__name__,
+                (view,),
+                {"database_url": database_url, "settings": settings, "geocoder": geocoder},
+            )
+        )
     return admin

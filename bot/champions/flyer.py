@@ -25,12 +25,12 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepInFrame, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
 
-from bot.champions.codes import InvalidCode, Kind, listing_label, normalise_code
+from bot.champions.codes import InvalidCode, listing_label, normalise_code
 from bot.champions.links import deep_link, sms_keyword, sms_keyword_text
 from bot.champions.qr import QUIET_ZONE, qr_modules
 from bot.db.models import DigitalChampion, Venue
 from bot.local import LocalInfo, cached_local
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
 
 MARGIN = 10 * mm
 QR_SIZE = 50 * mm  # the symbol itself, without its quiet zone
@@ -78,11 +78,10 @@ def flyer_content(
     code: str,
     from_name: str,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     local: LocalInfo | None = None,
 ) -> FlyerContent:
     """The flyer's text for one code, with links and contacts from settings and content/local.yml."""
-    settings = settings or get_settings()
     local = local or cached_local(settings.local_file)
     return FlyerContent(
         code=normalise_code(code),
@@ -235,12 +234,14 @@ def flyer_pdf(content: FlyerContent) -> bytes:
     return out.getvalue()
 
 
-def flyer_for(session: Session, kind: Kind, id: int, *, settings: Settings | None = None) -> bytes:
-    """The flyer of an active champion or venue that has a valid code, else FlyerUnavailable."""
+def flyer_for(session: Session, kind: str, id: int, *, settings: Settings) -> bytes:
+    """The flyer of an active champion or venue that has a valid code, else FlyerUnavailable.
+
+    `kind` is as the staff page's URL gave it: anything but "champion" or "venue" is refused here.
+    """
     if kind not in ("champion", "venue"):
         raise FlyerUnavailable(f"No flyers for {kind!r}: only for a champion or a venue.")
-    model: type[DigitalChampion] | type[Venue] = DigitalChampion if kind == "champion" else Venue
-    row = session.get(model, id)
+    row = session.get(DigitalChampion, id) if kind == "champion" else session.get(Venue, id)
     if row is None:
         raise FlyerUnavailable(f"There is no {kind} with id {id}.")
     if not row.active:

@@ -7,21 +7,21 @@ Staff normally download flyers from the admin; these commands do the same from a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 import click
 
-from bot.champions.codes import InvalidCode, Kind, ensure_codes
+from bot.champions.codes import InvalidCode, ensure_codes
 from bot.champions.flyer import FlyerUnavailable, flyer_for
 from bot.champions.links import deep_link
 from bot.cli import cli
 from bot.cli.database import prepare_database
 from bot.db.session import session_scope
+from bot.settings import get_settings
 
 
 def _link_or_problem(code: str) -> str:
     try:
-        return deep_link(code)
+        return deep_link(code, get_settings().telegram_bot_username)
     except InvalidCode as error:
         return f"(no link: {error})"
 
@@ -30,7 +30,7 @@ def _link_or_problem(code: str) -> str:
 def referral_codes_command() -> None:
     """Give every active champion and venue a referral code, and list them with their links."""
     prepare_database()
-    with session_scope() as session:
+    with session_scope(get_settings().database_url) as session:
         entries = ensure_codes(session)
     new = sum(entry.is_new for entry in entries)
     click.echo("kind\tid\tname\tcode\tdeep link")
@@ -52,8 +52,8 @@ def flyer_command(kind: str, id: int, output: Path | None) -> None:
     """Write the A5 flyer (QR code, SMS keyword) of a champion or venue as a PDF."""
     prepare_database()
     try:
-        with session_scope() as session:
-            pdf = flyer_for(session, cast(Kind, kind), id)
+        with session_scope(get_settings().database_url) as session:
+            pdf = flyer_for(session, kind, id, settings=get_settings())
     except FlyerUnavailable as error:
         raise click.ClickException(str(error)) from None
     path = output or Path(f"flyer-{kind}-{id}.pdf")

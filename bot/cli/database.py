@@ -20,7 +20,7 @@ from bot.venues.seed import seed_sample_data
 
 def prepare_database() -> None:
     """Apply any pending migrations (every database command starts here)."""
-    if upgrade():
+    if upgrade(get_settings().database_url):
         click.echo("Database schema brought up to date.", err=True)
 
 
@@ -56,7 +56,7 @@ def setup_db(skip_postcodes: bool, skip_sample: bool) -> None:
     """Migrate the database, load postcodes if none are loaded, seed sample data if it is empty."""
     prepare_database()
     try:
-        with session_scope() as session:
+        with session_scope(get_settings().database_url) as session:
             if not skip_postcodes:
                 ensure_postcodes(session)
             if not skip_sample:
@@ -78,7 +78,7 @@ def load_postcodes_command(areas: str | None, all_areas: bool) -> None:
     prepare_database()
     wanted = None if all_areas else parse_areas(areas or get_settings().postcode_areas)
     try:
-        with session_scope() as session:
+        with session_scope(get_settings().database_url) as session:
             load_areas(session, wanted)
     except CodePointMissing as error:
         raise click.ClickException(str(error)) from error

@@ -15,6 +15,7 @@ from bot.cli import cli
 from bot.cli.database import prepare_database
 from bot.db.models import StaffRole
 from bot.db.session import session_scope
+from bot.settings import get_settings
 from bot.staff.accounts import AccountError, create_staff, find_staff, set_password
 
 
@@ -39,7 +40,7 @@ def add_staff(email: str, role: str) -> None:
     prepare_database()
     password = _read_password()
     try:
-        with session_scope() as session:
+        with session_scope(get_settings().database_url) as session:
             user = create_staff(session, email, password, StaffRole(role))
             created = f"Created {user.role.value} account {user.email}."
     except AccountError as error:
@@ -54,7 +55,7 @@ def staff_password(email: str) -> None:
     prepare_database()
     password = _read_password()
     try:
-        with session_scope() as session:
+        with session_scope(get_settings().database_url) as session:
             user = find_staff(session, email)
             if user is None:
                 raise AccountError(f"There is no account for {email.strip()} (see add-staff).")

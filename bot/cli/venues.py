@@ -9,36 +9,21 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.cli import cli
 from bot.cli.database import ensure_postcodes, prepare_database
-from bot.db.models import FEATURES, Venue
+from bot.db.models import FEATURES
 from bot.db.session import session_scope
-from bot.geo import postcodes
 from bot.geo.codepoint import ATTRIBUTION
-from bot.geo.distance import km_to_miles, miles_to_km
-from bot.geo.gazetteer import load_gazetteer
-from bot.geo.locate import (
-    Location,
-    LocationError,
-    Resolution,
-    locate_coordinates,
-    locate_place,
-    locate_postcode,
-)
 from bot.settings import get_settings
 from bot.venues.champion_csv import import_champions
 from bot.venues.csvio import ImportFailed, ImportReport
-from bot.venues.nearest import Nearby, VenueFilter, nearest_venues
-from bot.venues.needs import get_need
-from bot.venues.search import default_geocoder
+from bot.venues.help_desk import PAGE_SIZE, HelpDesk
+from bot.venues.help_text import render_help_text
+from bot.venues.needs import NEEDS
+from bot.venues.search import VenueMatch
 from bot.venues.session_csv import import_sessions
 from bot.venues.venue_csv import export_venues, import_venues
-
-# Far enough for the whole of Great Britain: `nearest` without --max-miles has no limit.
-_ANYWHERE_KM = 2_000.0
 
 
 def _run_import(
@@ -46,7 +31,7 @@ def _run_import(
 ) -> None:
     prepare_database()
     try:
-        with session_scope() as session:
+        with session_scope(get_settings().database_url) as session:
             if postcodes_needed:
                 ensure_postcodes(session)
             report = importer(session, path, replace=replace)
@@ -92,53 +77,34 @@ def import_champions_command(file: Path, replace: bool) -> None:
 def export_venues_command(output: TextIO) -> None:
     """Write every venue as CSV, in the import format (to OUTPUT, or the screen)."""
     prepare_database()
-    with session_scope() as session:
+    with session_scope(get_settings().database_url) as session:
         count = export_venues(session, output)
     if output is not sys.stdout:
         click.echo(f"Exported {count} venues.", err=True)
 
 
-def _locate(
-    session: Session, postcode: str | None, place: str | None, lat: float | None, lon: float | None
-) -> Location:
+def _location_text(postcode: str | None, place: str | None, lat: float | None, lon: float | None) -> str:
+    """The location as the conversation keeps it: what the resident typed, or "geo:<lat>,<lon>"."""
     given = sum(value is not None for value in (postcode, place)) + (lat is not None or lon is not None)
     if given != 1 or (lat is None) != (lon is None):
         raise click.UsageError("Give one of --postcode, --place, or --lat with --lon.")
-    resolution: Resolution
-    if postcode is not None:
-        parsed = postcodes.parse(postcode)
-        if parsed is None:
-            raise click.BadParameter(f"'{postcode}' is not a valid UK postcode.", param_hint="--postcode")
-        ensure_postcodes(session)
-        resolution = locate_postcode(session, parsed, default_geocoder())
-    elif place is not None:
-        resolution = locate_place(place, load_gazetteer(get_settings().places_file))
-    else:
-        resolution = locate_coordinates(lat, lon)  # type: ignore[arg-type]
-    if resolution.location is None:
-        messages = {
-            LocationError.UNKNOWN_POSTCODE: f"I can't find the postcode {resolution.subject}.",
-            LocationError.OUTSIDE_AREA: f"The postcode area of {resolution.subject} is not loaded "
-            "(see python -m bot load-postcodes).",
-            LocationError.UNKNOWN_PLACE: f"I don't know the place '{resolution.subject}'.",
-            LocationError.BAD_COORDINATES: "The coordinates are out of range.",
-        }
-        raise click.ClickException(messages.get(resolution.error, "I can't work out that location."))  # type: ignore[arg-type]
-    return resolution.location
+    if lat is not None and lon is not None:
+        return f"geo:{lat},{lon}"
+    return postcode or place or ""
 
 
-def _as_json(venue: Venue, item: Nearby) -> dict[str, object]:
-    upcoming = item.next_session
+def _as_json(venue: VenueMatch) -> dict[str, object]:
+    upcoming = venue.next_session
     return {
         "name": venue.name,
         "address": venue.address,
         "postcode": venue.postcode,
-        "distance_km": round(item.distance_km, 3),
-        "distance_miles": round(km_to_miles(item.distance_km), 2),
+        "distance_km": round(venue.distance_km, 3),
+        "distance_miles": round(venue.distance_miles, 2),
         "latitude": venue.latitude,
         "longitude": venue.longitude,
         "phone": venue.phone,
-        "accessibility": [name for name in FEATURES if getattr(venue, name)],
+        "accessibility": list(venue.key_accessibility),
         "next_session": None
         if upcoming is None
         else {
@@ -153,68 +119,59 @@ def _as_json(venue: Venue, item: Nearby) -> dict[str, object]:
 @cli.command("nearest")
 @click.option("--postcode", help="A full postcode or an outcode (LS9).")
 @click.option("--place", help="A Leeds place name (Harehills, Armley...).")
-@click.option("--lat", type=float, help="Latitude (with --lon).")
+@click.option("--lat", type=float, help="Latitude (with --lon), as a location shared on Telegram.")
 @click.option("--lon", type=float, help="Longitude (with --lat).")
-@click.option("--limit", type=click.IntRange(1, 100), default=3, show_default=True)
 @click.option("--need", help="older_people, sight_loss, hearing_loss, autism, learning_disability or arts.")
+@click.option("--more", "offset", type=click.IntRange(0), default=0, help="Skip this many, as 'More' does.")
+@click.option("--limit", type=click.IntRange(1, 100), default=PAGE_SIZE, show_default=True)
 @click.option("--feature", "features", multiple=True, type=click.Choice(FEATURES), help="Required facility.")
 @click.option("--language", help="A language spoken at the venue.")
 @click.option("--within-days", type=click.IntRange(0, 366), help="Only venues with a session this soon.")
-@click.option(
-    "--max-miles", type=click.FloatRange(min=0, min_open=True), help="Only this close (default: any)."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, nearest first.")
+@click.option("--sms", is_flag=True, help="The reply as an SMS gets it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the venues as a JSON list, nearest first.")
 def nearest_command(
     postcode: str | None,
     place: str | None,
     lat: float | None,
     lon: float | None,
-    limit: int,
     need: str | None,
+    offset: int,
+    limit: int,
     features: tuple[str, ...],
     language: str | None,
     within_days: int | None,
-    max_miles: float | None,
+    sms: bool,
     as_json: bool,
 ) -> None:
-    """The nearest active venues to a postcode, place or point."""
-    try:
-        wanted = get_need(need)
-    except KeyError:
-        raise click.BadParameter(f"unknown need '{need}'.", param_hint="--need") from None
+    """What residents are told when they ask for help near a postcode, place or point.
+
+    The same search and reply as the conversation: the need's sessions first (general help when
+    none), within 10 miles, or 25 when nothing is that close.
+    """
+    if need is not None and need not in NEEDS:
+        raise click.BadParameter(f"unknown need '{need}'.", param_hint="--need")
+    location = _location_text(postcode, place, lat, lon)
     prepare_database()
-    with session_scope() as session:
-        location = _locate(session, postcode, place, lat, lon)
-        filters = VenueFilter(
-            networks=frozenset({wanted.network}) if wanted else frozenset(),
-            features=frozenset(features),
+    with (
+        HelpDesk.from_settings(get_settings()) as desk,
+        session_scope(get_settings().database_url) as session,
+    ):
+        ensure_postcodes(session)
+        result = desk.search(
+            session,
+            location,
+            need,
+            offset,
+            limit=limit,
+            features=features,
             language=language,
             within_days=within_days,
         )
-        found = nearest_venues(
-            session,
-            location.latitude,
-            location.longitude,
-            limit=limit,
-            max_km=miles_to_km(max_miles) if max_miles else _ANYWHERE_KM,
-            filters=filters,
-        )
-        venues = {
-            v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_([f.venue_id for f in found])))
-        }
-        results = [(venues[item.venue_id], item) for item in found]
+    if not result.ok:
+        raise click.ClickException(render_help_text(result))
     if as_json:
-        click.echo(json.dumps([_as_json(venue, item) for venue, item in results], indent=2))
-        if location.from_ordnance_survey:
+        click.echo(json.dumps([_as_json(venue) for venue in result.venues], indent=2))
+        if result.location is not None and result.location.from_ordnance_survey:
             click.echo(ATTRIBUTION, err=True)
         return
-    if not results:
-        click.echo(f"No venues found near {location.label}.")
-    for number, (venue, item) in enumerate(results, start=1):
-        where = ", ".join(part for part in (venue.address, venue.postcode) if part)
-        click.echo(
-            f"{number}. {venue.name} - {km_to_miles(item.distance_km):.1f} miles ({item.distance_km:.2f} km)"
-        )
-        click.echo(f"   {where}")
-    if location.from_ordnance_survey:
-        click.echo(ATTRIBUTION)
+    click.echo(render_help_text(result, sms=sms))

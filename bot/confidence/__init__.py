@@ -2,7 +2,7 @@
 
 Plain Python, testable without Rasa: the staff-editable data file (`content`), reading answers
 (`answers`), one turn of the check (`flow`), scores, levels and next steps (`scoring`), what the
-bot says (`replies`), results kept without identity (`store`), and the calls the Rasa actions
+bot says (`wording`), results kept without identity (`store`), and the calls the Rasa actions
 make (`service`). `python -m bot.confidence` checks content/confidence.yml and shows each
 question as an SMS resident reads it.
 """

@@ -15,9 +15,10 @@ from bot.settings import get_settings
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else get_settings().content_dir / DATA_FILE
+    settings = get_settings()
+    path = Path(argv[0]) if argv else settings.content_dir / DATA_FILE
     try:
-        check = load_check(path, topic_titles())
+        check = load_check(path, topic_titles(settings))
     except (OSError, ValueError) as error:
         print(f"{path}: {error}", file=sys.stderr)
         return 1

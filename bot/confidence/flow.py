@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.confidence import replies
+from bot.confidence import wording
 from bot.confidence.answers import Command, read_answer, read_command
 from bot.confidence.content import ConfidenceCheck
 from bot.confidence.scoring import answered, next_question
@@ -57,11 +57,11 @@ def take_turn(
     kept = dict(answers)
     command = read_command(check, text)
     if command is Command.STOP:
-        return Turn(Outcome.STOP, kept, replies.stopped(len(answered(check, kept))))
+        return Turn(Outcome.STOP, kept, wording.stopped(len(answered(check, kept))))
     if command is Command.RESTART:
-        return Turn(Outcome.RESTART, {}, replies.start_again())
+        return Turn(Outcome.RESTART, {}, wording.start_again())
     if command is Command.WHY:
-        return Turn(Outcome.WHY, kept, replies.why_we_ask(), unclear=unclear_before)
+        return Turn(Outcome.WHY, kept, wording.why_we_ask(), unclear=unclear_before)
     asked = next_question(check, kept)
     if asked is None:
         return Turn(Outcome.DONE, kept)
@@ -71,9 +71,9 @@ def take_turn(
         done = next_question(check, kept) is None
         return Turn(Outcome.DONE if done else Outcome.NEXT, kept)
     if wants_check:
-        return Turn(Outcome.CARRY_ON, kept, replies.carry_on())
+        return Turn(Outcome.CARRY_ON, kept, wording.carry_on())
     if wants_elsewhere:
         return Turn(Outcome.ELSEWHERE, kept)
     if unclear_before:
-        return Turn(Outcome.PAUSE, kept, replies.paused())
+        return Turn(Outcome.PAUSE, kept, wording.paused())
     return Turn(Outcome.UNCLEAR, kept, unclear=True)

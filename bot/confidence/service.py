@@ -9,28 +9,26 @@ from datetime import date
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.confidence import replies
+from bot.confidence import wording
 from bot.confidence.content import ConfidenceCheck, cached_check
 from bot.confidence.scoring import Answers, answered, next_question, progress, score
 from bot.confidence.store import record
 from bot.kb.topics import cached_topics
 from bot.replies import Reply
-from bot.settings import Settings, get_settings
-from bot.venues.replies import nearest_help
+from bot.settings import Settings
+from bot.venues.help_desk import HelpDesk
 
 log = logging.getLogger(__name__)
 
 DATA_FILE = "confidence.yml"
 
 
-def topic_titles(settings: Settings | None = None) -> dict[str, str]:
-    settings = settings or get_settings()
+def topic_titles(settings: Settings) -> dict[str, str]:
     return {name: topic.title for name, topic in cached_topics(settings.kb_dir).items()}
 
 
-def current_check(settings: Settings | None = None) -> ConfidenceCheck:
+def current_check(settings: Settings) -> ConfidenceCheck:
     """content/confidence.yml, checked against the knowledge base; re-read when staff edit it."""
-    settings = settings or get_settings()
     return cached_check(settings.content_dir / DATA_FILE, topic_titles(settings))
 
 
@@ -51,7 +49,7 @@ def clean_answers(check: ConfidenceCheck, saved: object) -> dict[str, int]:
 
 
 def introduction(check: ConfidenceCheck, answers: Answers) -> Reply:
-    return replies.introduction(check, len(answered(check, answers)))
+    return wording.introduction(check, len(answered(check, answers)))
 
 
 def ask(check: ConfidenceCheck, answers: Answers, unclear: bool) -> Reply | None:
@@ -59,7 +57,7 @@ def ask(check: ConfidenceCheck, answers: Answers, unclear: bool) -> Reply | None
     asked = next_question(check, answers)
     if asked is None:
         return None
-    return replies.question_again(check, asked) if unclear else replies.question(check, asked)
+    return wording.question_again(check, asked) if unclear else wording.question(check, asked)
 
 
 @dataclass(frozen=True)
@@ -78,10 +76,10 @@ def finish(
     location: str | None = None,
     need: str | None = None,
     today: date | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
+    desk: HelpDesk,
 ) -> Finished:
     """Score, keep the result (without identity), and say the level, next steps and where to go."""
-    settings = settings or get_settings()
     result = score(check, answers)
     try:
         previous = record(
@@ -93,13 +91,13 @@ def finish(
     nearby, offset = None, None
     if location:
         try:
-            found = nearest_help(settings.database_url, location, need)
+            found = desk.answer(location, need)
         except SQLAlchemyError:
             log.exception("could not find help near a known location")
         else:
             if found.location_ok:
                 nearby, offset = found.reply, found.next_offset
-    said = replies.result_replies(
+    said = wording.result_replies(
         result,
         topic_titles(settings),
         progress(check, previous.level if previous else None, result.level),

@@ -22,7 +22,9 @@ from bot.db.session import session_scope
 REFERRAL_CODE_CHARS = 40
 
 
-def person_key(conversation_id: str) -> str:
+def results_key(conversation_id: str) -> str:
+    """The key a person's confidence results are kept under (not `bot.pseudonym.person_key`:
+    a different hash, so results cannot be joined to contacts or usage events either)."""
     return hashlib.sha256(f"confidence-check:{conversation_id}".encode()).hexdigest()
 
 
@@ -72,7 +74,7 @@ def record(
     database_url: str, conversation_id: str, result: Result, taken_on: date, referral_code: str | None = None
 ) -> PastResult | None:
     """Save this result; return the one before it (None on a first check)."""
-    person = person_key(conversation_id)
+    person = results_key(conversation_id)
     with session_scope(database_url) as session:
         previous = last_result(session, person)
         save_result(session, person, result, taken_on, referral_code)

@@ -20,6 +20,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy.orm import DeclarativeBase
 
 # What both drivers take as it is.
 _PLAIN = (str, int, float, bool, date, type(None))
@@ -82,6 +83,14 @@ def _copy(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row(tuple(row[key] for key in keys))
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The model's Table: SQLAlchemy types `__table__` as any FromClause, these helpers need a Table."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a Table")
+    return table
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

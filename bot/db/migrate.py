@@ -14,7 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot.db.session import get_engine, resolve_url
+from bot.db.session import get_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The PostgreSQL-only GiST index, written by hand in migration 0001 and so invisible to the
@@ -38,14 +38,14 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def current_revision(url: str | None = None) -> str | None:
+def current_revision(url: str) -> str | None:
     with get_engine(url).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(url: str | None = None) -> bool:
+def upgrade(url: str) -> bool:
     """Migrate the database to head. Returns True when something was applied."""
-    key = resolve_url(url)
+    key = url
     if key in _current:
         return False
     applied = False
@@ -59,6 +59,6 @@ def upgrade(url: str | None = None) -> bool:
     return applied
 
 
-def forget(url: str | None = None) -> None:
+def forget(url: str) -> None:
     """Forget that `url` is up to date (a test dropped its schema)."""
-    _current.discard(resolve_url(url))
+    _current.discard(url)

@@ -12,19 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, select
+from sqlalchemy import CursorResult, Engine, Executable, create_engine, event, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.settings import get_settings
-
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
-
-
-def resolve_url(url: str | None = None) -> str:
-    """The URL given, or the configured DATABASE_URL."""
-    return url or get_settings().database_url
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -49,13 +42,12 @@ def _create(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """The engine for `url` (default: settings), created once per URL and then reused."""
-    key = resolve_url(url)
+def get_engine(url: str) -> Engine:
+    """The engine for `url` (the edges pass DATABASE_URL), created once per URL and then reused."""
     with _lock:
-        engine = _engines.get(key)
+        engine = _engines.get(url)
         if engine is None:
-            engine = _engines[key] = _create(key)
+            engine = _engines[url] = _create(url)
         return engine
 
 
@@ -68,7 +60,7 @@ def dispose_engines() -> None:
 
 
 @contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
+def session_scope(url: str) -> Iterator[Session]:
     """A session that commits when the block ends normally and rolls back when it raises."""
     session = Session(get_engine(url), expire_on_commit=False)
     try:
@@ -81,7 +73,18 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
-def ping(url: str | None = None) -> bool:
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and say how many rows it touched.
+
+    `Session.execute` is typed as returning any Result; for DML it is a CursorResult.
+    """
+    result = session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError("rows_changed takes an UPDATE or a DELETE")
+    return result.rowcount
+
+
+def ping(url: str) -> bool:
     """True when the database answers SELECT 1 (for /health); never raises."""
     try:
         with get_engine(url).connect() as connection:

@@ -33,6 +33,7 @@ from bot.referrals import ReferralCodes
 from bot.settings import Settings, get_settings
 from bot.staff.web import mount_staff
 from bot.usage.recorder import UsageRecorder
+from bot.venues.search import geocoder_for
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_SENDER_CHARS = 128
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     local = load_local(settings.local_file)
     conversations = build_conversations(settings, engine, local)
     channels = enabled_channels(settings, conversations)
+    geocoder = geocoder_for(settings)  # for the admin's venue form; closed with the app
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -140,6 +142,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await conversations.usage.aclose()
             await conversations.state.aclose()
             await engine.aclose()
+            if geocoder is not None:
+                geocoder.close()
 
     app = Starlette(
         routes=[
@@ -155,5 +159,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.web_chat_page = render_web_chat(local)
     app.state.conversations = conversations
-    mount_staff(app, settings)  # /admin and /reports, staff only
+    mount_staff(app, settings, geocoder=geocoder)  # /admin and /reports, staff only
     return app

@@ -66,7 +66,8 @@ class MemoryState:
         self._set(f"options:{conversation_id}", json.dumps(buttons), DAY)
 
     async def options(self, conversation_id: str) -> Buttons:
-        return json.loads(self._get(f"options:{conversation_id}") or "[]")
+        options: Buttons = json.loads(self._get(f"options:{conversation_id}") or "[]")
+        return options
 
     async def forget(self, conversation_id: str) -> None:
         self._entries.pop(f"options:{conversation_id}", None)
@@ -101,7 +102,8 @@ class RedisState:
         await self._redis.set(self._key("options", conversation_id), json.dumps(buttons), ex=DAY)
 
     async def options(self, conversation_id: str) -> Buttons:
-        return json.loads(await self._redis.get(self._key("options", conversation_id)) or "[]")
+        options: Buttons = json.loads(await self._redis.get(self._key("options", conversation_id)) or "[]")
+        return options
 
     async def forget(self, conversation_id: str) -> None:
         await self._redis.delete(
@@ -116,7 +118,8 @@ class RedisState:
         await self._redis.set(self._key("value", key), value, ex=ttl_seconds)
 
     async def get(self, key: str) -> str | None:
-        return await self._redis.get(self._key("value", key))
+        value = await self._redis.get(self._key("value", key))
+        return value.decode() if isinstance(value, bytes) else value
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -101,7 +101,7 @@ def from_engine(raw: list[dict[str, Any]]) -> Rendered:
     messages: list[BotMessage] = []
     forget = False
     for item in raw:
-        custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
+        custom = found if isinstance(found := item.get("custom"), dict) else {}
         buttons = [b for b in item.get("buttons") or [] if "title" in b and "payload" in b]
         if item.get("text") or buttons:
             messages.append(BotMessage(item.get("text"), buttons))

@@ -23,11 +23,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.db.bulk import insert_rows
+from bot.db.bulk import insert_rows, table_of
 from bot.db.models import OutcodeCentroid, PostcodeArea, PostcodePoint
 
 ATTRIBUTION = "Contains OS data © Crown copyright and database right"
@@ -104,8 +105,8 @@ def read_area(data_dir: Path, area: str) -> Iterator[CodePointRow]:
         )
 
 
-def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    batch: list[dict] = []
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= size:
@@ -133,9 +134,9 @@ def load_area(session: Session, data_dir: Path, area: str) -> int:
         }
         for row in rows
     )
-    table = PostcodePoint.__table__
+    table = table_of(PostcodePoint)
     for batch in _batches(records, _BATCH):
-        insert_rows(session.connection(), table, batch)  # type: ignore[arg-type]
+        insert_rows(session.connection(), table, batch)
     centroids = (
         select(
             PostcodePoint.outcode,

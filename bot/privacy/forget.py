@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.confidence.store import person_key as confidence_person_key
+from bot.confidence.store import results_key
 from bot.db.models import ConfidenceResult, Contact, UsageEvent
-from bot.db.session import get_engine, session_scope
+from bot.db.session import get_engine, rows_changed, session_scope
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 from bot.pseudonym import person_key
 
@@ -32,13 +32,11 @@ def forget_person(conversation_id: str, *, database_url: str, tracker_store_url:
     person = person_key(conversation_id)
     with session_scope(database_url) as session:
         app_records = sum(
-            session.execute(statement).rowcount
+            rows_changed(session, statement)
             for statement in (
                 delete(Contact).where(Contact.person == person),
                 delete(UsageEvent).where(UsageEvent.person == person),
-                delete(ConfidenceResult).where(
-                    ConfidenceResult.person == confidence_person_key(conversation_id)
-                ),
+                delete(ConfidenceResult).where(ConfidenceResult.person == results_key(conversation_id)),
             )
         )
     engine = get_engine(app_database_url(tracker_store_url))

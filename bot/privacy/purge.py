@@ -17,7 +17,7 @@ from sqlalchemy import delete, inspect, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.models import ConfidenceResult, Contact, UsageEvent
-from bot.db.session import get_engine, session_scope
+from bot.db.session import get_engine, rows_changed, session_scope
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 
 log = logging.getLogger(__name__)
@@ -47,17 +47,19 @@ def purge(
 ) -> Purged:
     cutoff = (now or datetime.now(UTC)) - older_than
     with session_scope(database_url) as session:
-        contacts = session.execute(delete(Contact).where(Contact.last_seen < cutoff)).rowcount
-        usage = session.execute(
+        contacts = rows_changed(session, delete(Contact).where(Contact.last_seen < cutoff))
+        usage = rows_changed(
+            session,
             update(UsageEvent)
             .where(UsageEvent.occurred_on < cutoff.date(), UsageEvent.person.is_not(None))
-            .values(person=None)
-        ).rowcount
-        results = session.execute(
+            .values(person=None),
+        )
+        results = rows_changed(
+            session,
             update(ConfidenceResult)
             .where(ConfidenceResult.taken_on < cutoff.date(), ConfidenceResult.person != "")
-            .values(person="")
-        ).rowcount
+            .values(person=""),
+        )
     events = 0
     engine = get_engine(app_database_url(tracker_store_url))
     with engine.begin() as connection:

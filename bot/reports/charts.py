@@ -101,7 +101,7 @@ def stacked_columns(
     every = max(1, math.ceil(len(labels) / 13))
     for index, label in enumerate(labels):
         x = left + index * slot + (slot - column) / 2
-        base = top_margin + plot_h
+        base: float = top_margin + plot_h
         for part in series:
             value = part.values[index]
             if not value:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import ConfidenceResult, DigitalChampion, UsageEvent, UsageKind, Venue
@@ -83,7 +83,7 @@ class Retakes:
     moves: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def _events(kind: UsageKind, period: Period):  # type: ignore[no-untyped-def]
+def _events(kind: UsageKind, period: Period) -> ColumnElement[bool]:
     return (UsageEvent.kind == kind) & UsageEvent.week.between(period.first_week, period.last_week)
 
 
@@ -138,11 +138,11 @@ def referrals_by_code(session: Session, period: Period) -> list[Referral]:
                 func.upper(DigitalChampion.referral_code).in_(codes)
             )
         ):
-            owners[code.upper()] = f"{name} (champion)"
+            owners[str(code).upper()] = f"{name} (champion)"
         for code, name in session.execute(
             select(Venue.referral_code, Venue.name).where(func.upper(Venue.referral_code).in_(codes))
         ):
-            owners[code.upper()] = f"{name} (venue)"
+            owners[str(code).upper()] = f"{name} (venue)"
     return [
         Referral(item.label, owners.get(item.label.upper(), "Unknown code"), item.count) for item in found
     ]

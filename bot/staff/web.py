@@ -12,6 +12,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
+from bot.geo.postcodes_io import PostcodeGeocoder
 from bot.settings import Settings
 from bot.staff.auth import StaffAuth
 
@@ -22,14 +23,18 @@ def mount_staff(
     *,
     clock: Callable[[], float] = time.time,
     upload_dir: Path | None = None,
+    geocoder: PostcodeGeocoder | None = None,
 ) -> StaffAuth:
-    """Add /admin and /reports to the gateway; returns the shared login state (for tests)."""
+    """Add /admin and /reports to the gateway; returns the shared login state (for tests).
+
+    `geocoder` (the gateway's one postcodes.io client, or None) places venues staff add.
+    """
     from bot.admin.pages import UPLOAD_DIR, ImportPage
     from bot.admin.site import build_admin
     from bot.reports.views import build_reports
 
     auth = StaffAuth(settings, clock=clock)
-    admin = build_admin(app, auth, settings.database_url)
+    admin = build_admin(app, auth, settings, geocoder)
     for view in admin.views:
         if isinstance(view, ImportPage):
             type(view).upload_dir = upload_dir or UPLOAD_DIR

@@ -7,6 +7,7 @@ organisation; `replace=True` removes the champions not in the file. All or nothi
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,7 +16,16 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import DigitalChampion
 from bot.venues import fields
-from bot.venues.csvio import ImportFailed, ImportReport, RowChecker, RowError, Source, read_rows
+from bot.venues.csvio import (
+    ImportReport,
+    RowChecker,
+    RowError,
+    Source,
+    changes,
+    checked_rows,
+    fail_on,
+    read_rows,
+)
 from bot.venues.organisations import organisation_ids
 
 REQUIRED_COLUMNS = ("name", "contact")
@@ -74,23 +84,16 @@ def _parse(number: int, raw: dict[str, str], errors: list[RowError]) -> Champion
 
 def import_champions(session: Session, source: Source, *, replace: bool = False) -> ImportReport:
     errors: list[RowError] = []
-    rows: list[ChampionRow] = []
-    seen: dict[tuple[str, ...], int] = {}
-    for number, raw in read_rows(source, required=REQUIRED_COLUMNS, known=CHAMPION_COLUMNS):
-        parsed = _parse(number, raw, errors)
-        if parsed is None:
-            continue
-        if parsed.key in seen:
-            errors.append(RowError(number, f"repeats row {seen[parsed.key]}"))
-            continue
-        seen[parsed.key] = number
-        rows.append(parsed)
-    if errors:
-        raise ImportFailed(errors)
+    rows = checked_rows(
+        read_rows(source, required=REQUIRED_COLUMNS, known=CHAMPION_COLUMNS),
+        lambda number, raw: _parse(number, raw, errors),
+        errors,
+    )
+    fail_on(errors)
 
     organisations = organisation_ids(session, (row.organisation for row in rows))
     names = {id_: name for name, id_ in organisations.items()}
-    existing = {
+    existing: dict[Hashable, int] = {
         champion_key(code, name, names.get(org_id) if org_id else None): id_
         for id_, name, org_id, code in session.execute(
             select(
@@ -103,22 +106,15 @@ def import_champions(session: Session, source: Source, *, replace: bool = False)
     }
     for row in rows:
         row.values["organisation_id"] = organisations.get(row.organisation) if row.organisation else None
-    new = [row.values for row in rows if row.key not in existing]
+    plan = changes(rows, existing, replace=replace)
     now = datetime.now(UTC)
-    changed = [
-        {**row.values, "id": existing[row.key], "updated_at": now} for row in rows if row.key in existing
-    ]
-    if new:
-        session.execute(insert(DigitalChampion), new)
-    if changed:
-        session.execute(update(DigitalChampion), changed)
-    deleted = 0
-    if replace:
-        keep = {row.key for row in rows}
-        gone = [id_ for key, id_ in existing.items() if key not in keep]
-        if gone:
-            session.execute(delete(DigitalChampion).where(DigitalChampion.id.in_(gone)))
-            deleted = len(gone)
+    if plan.new:
+        session.execute(insert(DigitalChampion), [row.values for row in plan.new])
+    if plan.changed:
+        updates = [{**row.values, "id": id_, "updated_at": now} for row, id_ in plan.changed]
+        session.execute(update(DigitalChampion), updates)
+    if plan.gone:
+        session.execute(delete(DigitalChampion).where(DigitalChampion.id.in_(plan.gone)))
     session.flush()
     session.expire_all()
-    return ImportReport(created=len(new), updated=len(changed), deleted=deleted)
+    return plan.report()

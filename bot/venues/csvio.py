@@ -1,20 +1,35 @@
-"""What every CSV import shares: reading the file, checking the header, reporting row errors.
+"""What every CSV import shares: reading the file, checking the header, the rows and repeats,
+failing with every row's problems, and working out what to add, update and remove.
 
 Imports are all or nothing: every row is checked first, and any error stops the import before
 anything is written, with each problem named by its row number (the header is row 1), so
-staff can fix the spreadsheet and run it again.
+staff can fix the spreadsheet and run it again. Each importer (venues, sessions, champions)
+says only how to read one row, what makes two rows the same, and how to write.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Generic, Protocol, TextIO, TypeVar
 
 T = TypeVar("T")
+
+
+class KeyedRow(Protocol):
+    """A checked row: its number in the file, and what makes two rows the same listing."""
+
+    @property
+    def row(self) -> int: ...
+
+    @property
+    def key(self) -> Hashable: ...
+
+
+R = TypeVar("R", bound=KeyedRow)
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,59 @@ class RowChecker:
     def fail(self, message: str) -> None:
         self.failed = True
         self.errors.append(RowError(self.row, message))
+
+
+def checked_rows(
+    table: Rows, parse: Callable[[int, dict[str, str]], R | None], errors: list[RowError], same: str = ""
+) -> list[R]:
+    """Every row `parse` accepts (it adds the problems of the others to `errors`), and a problem
+    for each row that repeats an earlier one's key (`same` says what matched, for staff)."""
+    rows: list[R] = []
+    seen: dict[Hashable, int] = {}
+    for number, raw in table:
+        parsed = parse(number, raw)
+        if parsed is None:
+            continue
+        first = seen.setdefault(parsed.key, number)
+        if first != number:
+            errors.append(RowError(number, f"repeats row {first}" + (f" ({same})" if same else "")))
+            continue
+        rows.append(parsed)
+    return rows
+
+
+def fail_on(errors: Sequence[RowError]) -> None:
+    """Stop the import, naming every problem in row order, if there are any."""
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda error: error.row))
+
+
+@dataclass
+class Changes(Generic[R]):
+    """What an import does: rows to add, rows to update (with the id they update), ids to remove."""
+
+    new: list[R] = field(default_factory=list)
+    changed: list[tuple[R, int]] = field(default_factory=list)
+    gone: list[int] = field(default_factory=list)
+
+    def report(self) -> ImportReport:
+        return ImportReport(created=len(self.new), updated=len(self.changed), deleted=len(self.gone))
+
+
+def changes(rows: Iterable[R], existing: Mapping[Hashable, int], *, replace: bool) -> Changes[R]:
+    """Match rows to what is stored (`existing`: key -> id); with `replace`, the rest goes."""
+    plan: Changes[R] = Changes()
+    keep: set[Hashable] = set()
+    for row in rows:
+        keep.add(row.key)
+        id_ = existing.get(row.key)
+        if id_ is None:
+            plan.new.append(row)
+        else:
+            plan.changed.append((row, id_))
+    if replace:
+        plan.gone = [id_ for key, id_ in existing.items() if key not in keep]
+    return plan
 
 
 def write_rows(target: TextIO, columns: Sequence[str], rows: Iterator[dict[str, object]]) -> int:

@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, time
 
 from bot.db.models import Network, Recurrence
+from bot.venues import rules
 
 _TRUE = {"yes", "y", "true", "t", "1"}
 _FALSE = {"no", "n", "false", "f", "0"}
@@ -119,7 +120,8 @@ def recurrence(value: str | None) -> Recurrence:
     raise ValueError(f"recurrence should be weekly, fortnightly, monthly or once, not '{value}'")
 
 
-def coordinate(value: str | None, *, field: str, low: float, high: float) -> float | None:
+def coordinate(value: str | None, *, field: str) -> float | None:
+    """A latitude or longitude (`field`), in range (bot.venues.rules), or None when empty."""
     cleaned = (value or "").strip()
     if not cleaned:
         return None
@@ -127,8 +129,11 @@ def coordinate(value: str | None, *, field: str, low: float, high: float) -> flo
         number = float(cleaned)
     except ValueError:
         raise ValueError(f"{field} should be a number, not '{value}'") from None
-    if not math.isfinite(number) or not low <= number <= high:
-        raise ValueError(f"{field} should be between {low:g} and {high:g}, not {cleaned}")
+    if not math.isfinite(number):
+        raise ValueError(f"{field} should be a number, not '{value}'")
+    problem = rules.coordinate_problem(field, number)
+    if problem:
+        raise ValueError(problem)
     return number
 
 

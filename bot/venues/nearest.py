@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any, Unpack
 
 from sqlalchemy import ColumnElement, Row, exists, func, select
 from sqlalchemy.orm import Session
@@ -108,7 +109,7 @@ class _Sessions:
                 self.known[row.venue_id] = _next_session(row, occurrence)
 
 
-def _next_session(row: Row, occurrence: Occurrence) -> NextSession:
+def _next_session(row: Row[Unpack[tuple[Any, ...]]], occurrence: Occurrence) -> NextSession:
     return NextSession(
         session_id=row.id,
         title=row.title,

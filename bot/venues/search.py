@@ -3,8 +3,11 @@
 It resolves what the resident said (postcode, outcode, place name or a shared location),
 finds the nearest suitable venues within 10 miles (further, and saying so, when there are
 none), and returns a `HelpResult`: either an error kind the reply can explain, or the venues
-with their distance in miles and next session. `render_help_text` (bot.venues.render) turns
+with their distance in miles and next session. `render_help_text` (bot.venues.help_text) turns
 it into the reply. Paging ("more") is `offset`.
+
+What it needs besides the database (the gazetteer, the helpline, the one postcodes.io client)
+is passed in: the edges build them from settings (`bot.venues.help_desk.HelpDesk`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,10 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import ACCESSIBILITY_FEATURES, Venue
 from bot.geo.distance import km_to_miles, miles_to_km
-from bot.geo.gazetteer import Gazetteer, load_gazetteer
+from bot.geo.gazetteer import Gazetteer
 from bot.geo.locate import Location, LocationError, Resolution, locate_coordinates, locate_text
 from bot.geo.postcodes_io import PostcodeGeocoder, PostcodesIO
-from bot.local import cached_local
-from bot.settings import Settings, get_settings
+from bot.settings import Settings
 from bot.venues.nearest import Nearby, NextSession, VenueFilter, nearest_venues
 from bot.venues.needs import Need, get_need, key_features
 
@@ -80,9 +82,11 @@ class HelpResult:
         return self.offset + len(self.venues)
 
 
-def default_geocoder() -> PostcodeGeocoder | None:
-    """postcodes.io when the settings enable it (production), else offline only."""
-    settings = get_settings()
+def geocoder_for(settings: Settings) -> PostcodesIO | None:
+    """postcodes.io when the settings enable it (production), else offline only.
+
+    One per process: the caller keeps it for every search and closes it when it stops.
+    """
     if not settings.postcodes_io_enabled:
         return None
     return PostcodesIO(settings.postcodes_io_url, timeout=settings.postcodes_io_timeout_seconds)
@@ -93,15 +97,14 @@ def _resolve(
     where: str | None,
     lat: float | None,
     lon: float | None,
-    gazetteer: Gazetteer | None,
+    gazetteer: Gazetteer,
     geocoder: PostcodeGeocoder | None,
 ) -> Resolution:
     if lat is not None and lon is not None:
         return locate_coordinates(lat, lon)
     if where is None or not where.strip():
         return Resolution(error=LocationError.NO_LOCATION)
-    places = gazetteer if gazetteer is not None else load_gazetteer(get_settings().places_file)
-    return locate_text(session, where, gazetteer=places, geocoder=geocoder)
+    return locate_text(session, where, gazetteer=gazetteer, geocoder=geocoder)
 
 
 def _page(
@@ -173,12 +176,6 @@ def _matches(session: Session, nearby: list[Nearby], need: Need | None) -> tuple
     return tuple(matches)
 
 
-def _helpline(settings: Settings) -> str:
-    """Who to call, from the council's one file of local contacts (content/local.yml)."""
-    helpline = cached_local(settings.local_file).helpline
-    return f"{helpline.name} on {helpline.phone}"
-
-
 def find_help(
     session: Session,
     where: str | None = None,
@@ -192,7 +189,8 @@ def find_help(
     features: Iterable[str] = (),
     language: str | None = None,
     within_days: int | None = None,
-    gazetteer: Gazetteer | None = None,
+    gazetteer: Gazetteer,
+    helpline: str,
     geocoder: PostcodeGeocoder | None = None,
 ) -> HelpResult:
     """Find the nearest help for a resident.
@@ -202,10 +200,10 @@ def find_help(
     older_people, sight_loss, hearing_loss, autism, learning_disability, arts: venues then
     need a session in the matching network (if none is within 25 miles, general help is given
     and `need_matched` is False). `features` (step_free, hearing_loop, ...) must all be there;
-    `language` spoken; `within_days` keeps venues with a session that soon. `geocoder` defaults
-    to postcodes.io when enabled in settings; `gazetteer` to the settings' places file.
+    `language` spoken; `within_days` keeps venues with a session that soon. `gazetteer` knows
+    the place names, `helpline` is who to call when nothing is found, and `geocoder` (when
+    given) looks up postcodes that Code-Point Open lacks.
     """
-    settings = get_settings()
     now = now or datetime.now(UTC)
     offset, limit = max(0, offset), max(1, limit)
     try:
@@ -213,12 +211,9 @@ def find_help(
     except KeyError:
         log.warning("Unknown need %r ignored", need)
         wanted_need = None
-    online = geocoder if geocoder is not None else default_geocoder()
-    resolution = _resolve(session, where, lat, lon, gazetteer, online)
+    resolution = _resolve(session, where, lat, lon, gazetteer, geocoder)
     if resolution.location is None:
-        return HelpResult(
-            error=resolution.error, error_subject=resolution.subject, helpline=_helpline(settings)
-        )
+        return HelpResult(error=resolution.error, error_subject=resolution.subject, helpline=helpline)
     location = resolution.location
 
     base = VenueFilter(features=frozenset(features), language=language, within_days=within_days)
@@ -246,7 +241,7 @@ def find_help(
         widened=widened,
         radius_miles=radius,
         has_more=has_more,
-        helpline=_helpline(settings),
+        helpline=helpline,
     )
 
 

@@ -9,6 +9,7 @@ removes the sessions not in the file. Nothing is written unless every row is val
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import cast
@@ -18,9 +19,21 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import HelpSession, Recurrence, Venue
 from bot.venues import fields
-from bot.venues.csvio import ImportFailed, ImportReport, RowChecker, RowError, Source, read_rows
+from bot.venues.csvio import (
+    ImportReport,
+    RowChecker,
+    RowError,
+    Source,
+    changes,
+    checked_rows,
+    fail_on,
+    read_rows,
+)
 from bot.venues.timing import Timing, check_timing
 from bot.venues.venue_csv import venue_key
+
+# How rows match sessions: venue, title in any case, weekday, start date, start time.
+SessionKey = tuple[object, str, object, object, object]
 
 REQUIRED_COLUMNS = ("venue", "title", "recurrence", "start_time")
 SESSION_COLUMNS = (
@@ -51,14 +64,14 @@ class SessionRow:
     values: dict[str, object]
 
     @property
-    def key(self) -> tuple[object, ...]:
+    def key(self) -> SessionKey:
         v = self.values
         return session_key(v["venue_id"], str(v["title"]), v["weekday"], v["start_date"], v["start_time"])
 
 
 def session_key(
     venue_id: object, title: str, weekday: object, start_date: object, start_time: object
-) -> tuple:
+) -> SessionKey:
     return (venue_id, " ".join(title.split()).casefold(), weekday, start_date, start_time)
 
 
@@ -146,23 +159,15 @@ def import_sessions(session: Session, source: Source, *, replace: bool = False) 
     """Add or update the sessions in `source`; with `replace`, also remove the sessions not in it."""
     venues = _Venues(session)
     errors: list[RowError] = []
-    rows: list[SessionRow] = []
-    seen: dict[tuple, int] = {}
-    for number, raw in read_rows(source, required=REQUIRED_COLUMNS, known=SESSION_COLUMNS):
-        parsed = _parse(number, raw, venues, errors)
-        if parsed is None:
-            continue
-        if parsed.key in seen:
-            errors.append(
-                RowError(number, f"repeats row {seen[parsed.key]} (same venue, title, day and time)")
-            )
-            continue
-        seen[parsed.key] = number
-        rows.append(parsed)
-    if errors:
-        raise ImportFailed(errors)
+    rows = checked_rows(
+        read_rows(source, required=REQUIRED_COLUMNS, known=SESSION_COLUMNS),
+        lambda number, raw: _parse(number, raw, venues, errors),
+        errors,
+        same="same venue, title, day and time",
+    )
+    fail_on(errors)
 
-    existing = {
+    existing: dict[Hashable, int] = {
         session_key(venue_id, title, weekday, start_date, start_time): id_
         for id_, venue_id, title, weekday, start_date, start_time in session.execute(
             select(
@@ -175,22 +180,15 @@ def import_sessions(session: Session, source: Source, *, replace: bool = False) 
             )
         )
     }
-    new = [row.values for row in rows if row.key not in existing]
+    plan = changes(rows, existing, replace=replace)
     now = datetime.now(UTC)
-    changed = [
-        {**row.values, "id": existing[row.key], "updated_at": now} for row in rows if row.key in existing
-    ]
-    if new:
-        session.execute(insert(HelpSession), new)
-    if changed:
-        session.execute(update(HelpSession), changed)
-    deleted = 0
-    if replace:
-        keep = {row.key for row in rows}
-        gone = [id_ for key, id_ in existing.items() if key not in keep]
-        if gone:
-            session.execute(delete(HelpSession).where(HelpSession.id.in_(gone)))
-            deleted = len(gone)
+    if plan.new:
+        session.execute(insert(HelpSession), [row.values for row in plan.new])
+    if plan.changed:
+        updates = [{**row.values, "id": id_, "updated_at": now} for row, id_ in plan.changed]
+        session.execute(update(HelpSession), updates)
+    if plan.gone:
+        session.execute(delete(HelpSession).where(HelpSession.id.in_(plan.gone)))
     session.flush()
     session.expire_all()
-    return ImportReport(created=len(new), updated=len(changed), deleted=deleted)
+    return plan.report()

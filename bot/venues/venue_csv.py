@@ -13,7 +13,7 @@ without that column leaves the codes as they are, since flyers with them may be 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -22,11 +22,19 @@ from typing import TextIO
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.db.bulk import insert_rows, update_rows
+from bot.db.bulk import insert_rows, table_of, update_rows
 from bot.db.models import FEATURES, LANGUAGE_SEPARATOR, DigitalChampion, Organisation, PostcodePoint, Venue
-from bot.geo import postcodes
-from bot.venues import fields
-from bot.venues.csvio import ImportFailed, ImportReport, RowError, Source, read_table, write_rows
+from bot.venues import fields, rules
+from bot.venues.csvio import (
+    ImportReport,
+    RowError,
+    Source,
+    changes,
+    checked_rows,
+    fail_on,
+    read_table,
+    write_rows,
+)
 from bot.venues.organisations import organisation_ids
 
 REQUIRED_COLUMNS = ("name", "address", "postcode", "latitude", "longitude")
@@ -63,17 +71,7 @@ def venue_key(name: str, postcode: str | None) -> tuple[str, str]:
     return (" ".join(name.split()).casefold(), postcode or "")
 
 
-def _postcode(value: str | None) -> str | None:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        return None
-    parsed = postcodes.parse(cleaned)
-    if parsed is None or not parsed.is_full:
-        raise ValueError(f"postcode '{cleaned}' is not a valid UK postcode")
-    return str(parsed)
-
-
-# (column, longest allowed) for the free-text columns.
+# (column, longest allowed) for the free-text columns (email also has its rule).
 _TEXTS = (("address", 300), ("phone", 40), ("email", 200), ("website", 300), ("opening_notes", 2000))
 # (CSV column, model attribute, value when the cell is empty) for the yes/no columns.
 _FLAGS = (
@@ -85,9 +83,9 @@ _FLAGS = (
 
 # (column, parser) for the columns that need more than trimming; a parser raises ValueError.
 _CHECKED: tuple[tuple[str, Callable[[str | None], object]], ...] = (
-    ("postcode", lambda cell: _postcode(cell)),
-    ("latitude", partial(fields.coordinate, field="latitude", low=-90, high=90)),
-    ("longitude", partial(fields.coordinate, field="longitude", low=-180, high=180)),
+    ("postcode", rules.full_postcode),
+    ("latitude", partial(fields.coordinate, field="latitude")),
+    ("longitude", partial(fields.coordinate, field="longitude")),
     ("last_verified", partial(fields.a_date, field="last_verified")),
 )
 
@@ -135,20 +133,26 @@ def _parse(number: int, raw: dict[str, str], plan: _Plan, errors: list[RowError]
         except ValueError as error:
             problems.append(str(error))
             values[column] = None
-    postcode, latitude = values["postcode"], values["latitude"]
-    if not problems and (latitude is None) != (values["longitude"] is None):
-        problems.append("give both latitude and longitude, or neither")
-    if not problems and postcode is None and latitude is None:
-        problems.append("needs a postcode or a latitude and longitude")
+    postcode, latitude, longitude = values["postcode"], values["latitude"], values["longitude"]
+    if not problems:
+        placed = rules.position_problem(
+            postcode if isinstance(postcode, str) else None,
+            latitude if isinstance(latitude, float) else None,
+            longitude if isinstance(longitude, float) else None,
+        )
+        if placed is not None:
+            problems.append(placed[1])
     for column, limit in plan.texts:
         text = (raw.get(column) or "").strip()
         if len(text) > limit:
             problems.append(f"{column} is longer than {limit} characters")
         values[column] = text or None
     values["address"] = values["address"] or ""
-    email = values["email"]
-    if isinstance(email, str) and ("@" not in email or " " in email):
-        problems.append(f"email '{email}' does not look like an email address")
+    if values["email"] is not None:
+        try:
+            values["email"] = rules.email(raw.get("email"))
+        except ValueError as error:
+            problems.append(str(error))
     for column, attribute, default in plan.flags:
         cell = raw.get(column)
         flag = fields.BOOLEANS.get(cell.strip().lower(), None) if cell else default
@@ -166,7 +170,9 @@ def _parse(number: int, raw: dict[str, str], plan: _Plan, errors: list[RowError]
     if problems:
         errors.extend(RowError(number, problem) for problem in problems)
         return None
-    return VenueRow(number, values, organisation, venue_key(name, postcode))  # type: ignore[arg-type]
+    return VenueRow(
+        number, values, organisation, venue_key(name, postcode if isinstance(postcode, str) else None)
+    )
 
 
 def _place_by_postcode(session: Session, rows: list[VenueRow], errors: list[RowError]) -> None:
@@ -207,7 +213,7 @@ def _check_codes(session: Session, rows: list[VenueRow], errors: list[RowError])
     first: dict[str, int] = {}
     for row in rows:
         code = row.values["referral_code"]
-        if code is None:
+        if not isinstance(code, str):
             continue
         if code in first:
             errors.append(RowError(row.row, f"referral_code {code} is also on row {first[code]}"))
@@ -215,16 +221,16 @@ def _check_codes(session: Session, rows: list[VenueRow], errors: list[RowError])
             first[code] = row.row
     if not first:
         return
-    keys = {row.values["referral_code"]: row.key for row in rows if row.values["referral_code"]}
+    keys = {code: row.key for row in rows if isinstance(code := row.values["referral_code"], str)}
     taken: dict[str, str] = {}
     for code, name, postcode in session.execute(
         select(Venue.referral_code, Venue.name, Venue.postcode).where(Venue.referral_code.is_not(None))
     ):
-        if code in keys and keys[code] != venue_key(name, postcode):
+        if code is not None and code in keys and keys[code] != venue_key(name, postcode):
             taken[code] = f"the venue {name}"
     champions = select(DigitalChampion.referral_code, DigitalChampion.name)
     for code, name in session.execute(champions.where(DigitalChampion.referral_code.is_not(None))):
-        if code in keys:
+        if code is not None and code in keys:
             taken[code] = f"the champion {name}"
     for code, owner in taken.items():
         errors.append(RowError(first[code], f"referral_code {code} is already used by {owner}"))
@@ -233,24 +239,15 @@ def _check_codes(session: Session, rows: list[VenueRow], errors: list[RowError])
 def parse_venues(session: Session, source: Source) -> list[VenueRow]:
     """Every row checked and placed; ImportFailed listing all the problems if any."""
     errors: list[RowError] = []
-    rows: list[VenueRow] = []
-    seen: dict[tuple[str, str], int] = {}
     columns, table = read_table(source, required=REQUIRED_COLUMNS, known=VENUE_COLUMNS)
     plan = _Plan.for_columns(columns)
-    for number, raw in table:
-        parsed = _parse(number, raw, plan, errors)
-        if parsed is None:
-            continue
-        if parsed.key in seen:
-            errors.append(RowError(number, f"repeats row {seen[parsed.key]} (same name and postcode)"))
-            continue
-        seen[parsed.key] = number
-        rows.append(parsed)
+    rows = checked_rows(
+        table, lambda number, raw: _parse(number, raw, plan, errors), errors, same="same name and postcode"
+    )
     _place_by_postcode(session, rows, errors)
     if plan.codes:
         _check_codes(session, rows, errors)
-    if errors:
-        raise ImportFailed(sorted(errors, key=lambda error: error.row))
+    fail_on(errors)
     return rows
 
 
@@ -258,34 +255,26 @@ def import_venues(session: Session, source: Source, *, replace: bool = False) ->
     """Add or update the venues in `source`; with `replace`, also remove the venues not in it."""
     rows = parse_venues(session, source)
     organisations = organisation_ids(session, (row.organisation for row in rows))
-    existing = {
+    existing: dict[Hashable, int] = {
         venue_key(name, postcode): id_
         for id_, name, postcode in session.execute(select(Venue.id, Venue.name, Venue.postcode))
     }
     for row in rows:
         row.values["organisation_id"] = organisations.get(row.organisation) if row.organisation else None
 
-    new = [row for row in rows if row.key not in existing]
-    changed = [row for row in rows if row.key in existing]
-    table = Venue.__table__
-    if new:
-        insert_rows(session.connection(), table, [row.values for row in new])  # type: ignore[arg-type]
-    if changed:
+    plan = changes(rows, existing, replace=replace)
+    table = table_of(Venue)
+    if plan.new:
+        insert_rows(session.connection(), table, [row.values for row in plan.new])
+    if plan.changed:
         now = datetime.now(UTC)
-        updates = [{**row.values, "id": existing[row.key], "updated_at": now} for row in changed]
-        update_rows(session.connection(), table, updates)  # type: ignore[arg-type]
-
-    deleted = 0
-    if replace:
-        keep = {row.key for row in rows}
-        gone = [id_ for key, id_ in existing.items() if key not in keep]
-        for start in range(0, len(gone), _IN_CHUNK):
-            chunk = gone[start : start + _IN_CHUNK]
-            session.execute(delete(Venue).where(Venue.id.in_(chunk)))
-            deleted += len(chunk)
+        updates = [{**row.values, "id": id_, "updated_at": now} for row, id_ in plan.changed]
+        update_rows(session.connection(), table, updates)
+    for start in range(0, len(plan.gone), _IN_CHUNK):
+        session.execute(delete(Venue).where(Venue.id.in_(plan.gone[start : start + _IN_CHUNK])))
     session.flush()
     session.expire_all()
-    return ImportReport(created=len(new), updated=len(changed), deleted=deleted)
+    return plan.report()
 
 
 def _export_row(venue: Venue, organisation: str | None) -> dict[str, object]:

@@ -13,7 +13,7 @@ import uuid
 import httpx
 from sqlalchemy import select
 
-from bot.confidence.store import person_key
+from bot.confidence.store import results_key
 from bot.db.models import ConfidenceResult
 from bot.db.session import session_scope
 from bot.pseudonym import pseudonymise
@@ -56,7 +56,7 @@ def answer_all(resident: Resident, answers: list[str], first: int = 1) -> list[d
 
 
 def stored_results(database_url: str, resident: Resident) -> list[ConfidenceResult]:
-    person = person_key(pseudonymise(E2E_SECRET, "web", resident.sender))
+    person = results_key(pseudonymise(E2E_SECRET, "web", resident.sender))
     with session_scope(database_url) as session:
         return list(session.scalars(select(ConfidenceResult).where(ConfidenceResult.person == person)))
 

@@ -68,23 +68,39 @@ def test_import_then_nearest_as_json(env: dict[str, str], tmp_path: Path) -> Non
     assert [row["name"] for row in rows] == ["Central Library", "Playhouse"]
     assert {"name", "address", "postcode", "distance_km"} <= rows[0].keys()
     assert rows[0]["distance_km"] < rows[1]["distance_km"]
-    assert rows[0]["postcode"] == "LS1 3AB" and rows[0]["accessibility"] == ["step_free"]
+    assert rows[0]["postcode"] == "LS1 3AB" and rows[0]["accessibility"] == ["step-free"]
 
     by_point = run("nearest", "--lat", "53.905", "--lon", "-1.69", "--json", "--limit", "1")
     assert json.loads(by_point.stdout)[0]["name"] == "Otley Library"
     text = run("nearest", "--postcode", "LS21 1EZ")
-    assert text.output.startswith("1. Otley Library - 0.0 miles") and ATTRIBUTION in text.output
+    assert text.output.startswith("Help near LS21 1EZ:\n1. Otley Library, under 0.1 miles.")
+    assert ATTRIBUTION in text.output
     filtered = run("nearest", "--postcode", "LS2 7UP", "--feature", "step_free", "--json")
     assert "Playhouse" not in [row["name"] for row in json.loads(filtered.stdout)]
 
 
-def test_bad_locations_exit_non_zero_with_a_message(env: dict[str, str]) -> None:
+def test_nearest_says_what_the_conversation_says(env: dict[str, str], tmp_path: Path) -> None:
+    """The same search and words: the need's sessions or general help, 10 miles widened to 25."""
+    path = tmp_path / "venues.csv"
+    path.write_text(VENUES, encoding="utf-8")
+    run("import-venues", str(path))
+    wide = run("nearest", "--lat", "54.10", "--lon", "-1.69")  # 13 miles north of Otley Library
+    assert wide.exit_code == 0, wide.output
+    assert wide.output.startswith("There is nothing within 10 miles of your location, so I looked further.")
+    needing = run("nearest", "--postcode", "LS1 1AZ", "--need", "older_people")
+    assert needing.output.startswith("I can't find sessions for older people near you.")
+    by_sms = run("nearest", "--postcode", "LS1 1AZ", "--sms")
+    assert "\n- Central Library" in by_sms.output and "(c) Crown" in by_sms.output
+    assert run("nearest", "--postcode", "LS1 1AZ", "--need", "juggling").exit_code != 0
+
+
+def test_bad_locations_exit_non_zero_with_the_residents_message(env: dict[str, str]) -> None:
     malformed = run("nearest", "--postcode", "LS1 1A")
-    assert malformed.exit_code != 0 and "not a valid UK postcode" in malformed.output
+    assert malformed.exit_code != 0 and "That postcode doesn't look right." in malformed.output
     unknown = run("nearest", "--postcode", "LS1 1ZZ")
-    assert unknown.exit_code != 0 and "can't find the postcode LS1 1ZZ" in unknown.output
+    assert unknown.exit_code != 0 and "I can't find that postcode." in unknown.output
     place = run("nearest", "--place", "Narnia")
-    assert place.exit_code != 0 and "don't know the place" in place.output
+    assert place.exit_code != 0 and "I don't know that place." in place.output
     assert run("nearest").exit_code != 0
 
 
@@ -93,7 +109,9 @@ def test_a_bad_file_imports_nothing_and_names_the_rows(env: dict[str, str], tmp_
     path.write_text(VENUES + "Broken,,NOT A POSTCODE,,\n", encoding="utf-8")
     result = run("import-venues", str(path))
     assert result.exit_code == 1
-    assert "venues.csv row 5: postcode 'NOT A POSTCODE' is not a valid UK postcode" in result.output
+    assert (
+        "venues.csv row 5: postcode 'NOT A POSTCODE' is not a full UK postcode, like LS9 7BG" in result.output
+    )
     assert "Nothing imported" in result.output
     assert json.loads(run("nearest", "--lat", "53.8", "--lon", "-1.5", "--json").stdout) == []
 
@@ -130,4 +148,4 @@ def test_python_dash_m_bot_runs_the_commands(env: dict[str, str]) -> None:
         timeout=120,
     )
     assert result.returncode != 0
-    assert "not a valid UK postcode" in result.stderr
+    assert "That postcode doesn't look right." in result.stderr

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from bot.confidence.store import person_key as confidence_key
+from bot.confidence.store import results_key
 from bot.db.models import ConfidenceResult, Contact, UsageEvent, UsageKind
 from bot.db.session import get_engine, session_scope
 from bot.privacy.forget import forget_person
@@ -28,7 +28,7 @@ def _add_person(url: str, conversation: str, when: datetime) -> None:
         write_usage(session, [Usage.of(UsageKind.QUESTION, "sms", conversation, "scams", when.date())])
         session.add(
             ConfidenceResult(
-                person=confidence_key(conversation),
+                person=results_key(conversation),
                 taken_on=when.date(),
                 area_scores={"safety": 50},
                 total_score=50,

@@ -232,7 +232,9 @@ def test_the_engine_gets_every_endpoints_variable() -> None:
 
 
 def test_every_app_container_has_the_database_and_both_secrets() -> None:
-    for container in (c for c in all_containers() if c.kind == "app"):
+    apps = [c for c in all_containers() if c.kind == "app"]
+    assert len(apps) >= 3, "the gateway, the engine and the action server, in compose and k8s"
+    for container in apps:
         assert not APP_REQUIRED - set(container.env), container.where
 
 
@@ -363,6 +365,7 @@ def test_third_party_images_are_pinned() -> None:
     images = [s["image"] for s in compose()["services"].values()] + [
         c["image"] for w in k8s_documents() if w["kind"] in WORKLOAD_KINDS for c in pod_spec(w)["containers"]
     ]
+    assert any(image.startswith("postgres") for image in images), images
     for image in images:
         name, _, tag = image.rpartition(":")
         if name.startswith("postgres") or name.startswith("redis"):
@@ -435,6 +438,7 @@ def pod_labels(workload: dict[str, Any]) -> dict[str, str]:
 
 def test_selectors_match_pods() -> None:
     workloads = [doc for doc in k8s_documents() if doc["kind"] in WORKLOAD_KINDS]
+    assert any(w["kind"] == "Deployment" for w in workloads) and of_kind("Service")
     for workload in (w for w in workloads if w["kind"] in ("Deployment", "StatefulSet")):
         assert workload["spec"]["selector"]["matchLabels"].items() <= pod_labels(workload).items()
     selectors = [s["spec"]["selector"] for s in of_kind("Service")]

@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeAlias
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatAction, ChatType
@@ -74,13 +75,16 @@ UNREADABLE = (
     | filters.POLL
 )
 
+# python-telegram-bot's Application is generic in six types; ours uses the defaults.
+TelegramApplication: TypeAlias = "Application[Any, Any, Any, Any, Any, Any]"
+
 
 class TelegramHandlers:
     def __init__(self, conversations: Conversations) -> None:
         self._conversations = conversations
         self._state = conversations.state
 
-    def register(self, application: Application) -> None:
+    def register(self, application: TelegramApplication) -> None:
         application.add_handler(TypeHandler(Update, self.drop_duplicates), group=-1)
         application.add_handler(CommandHandler("start", self.on_start, filters=PRIVATE))
         application.add_handler(CommandHandler("help", self.command(intent_payload("help")), filters=PRIVATE))
@@ -109,7 +113,7 @@ class TelegramHandlers:
         code = context.args[0][:64] if context.args else None
         await self._answer(update, context, lambda raw: self._conversations.start(CHANNEL, raw, code))
 
-    def command(self, payload: str) -> Callable[[Update, Context], Awaitable[None]]:
+    def command(self, payload: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
         async def on_command(update: Update, context: Context) -> None:
             await self._answer(update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload))
 
@@ -222,7 +226,9 @@ class TelegramHandlers:
 FLOOD_RETRIES = 3
 
 
-def build_application(settings: Settings, conversations: Conversations, *, webhook: bool) -> Application:
+def build_application(
+    settings: Settings, conversations: Conversations, *, webhook: bool
+) -> TelegramApplication:
     """The python-telegram-bot Application, wired; webhook mode has no Updater (our route feeds it)."""
     builder = (
         ApplicationBuilder()

@@ -150,7 +150,7 @@ def _message_sends(message: BotMessage) -> list[Send]:
     if not chunks and (message.buttons or message.request_location):
         chunks = [CHOOSE]
     if message.request_location:
-        return [SendText(c) for c in chunks[:-1]] + [SendText(chunks[-1], location_keyboard(message.buttons))]
+        return [*(SendText(c) for c in chunks[:-1]), SendText(chunks[-1], location_keyboard(message.buttons))]
     keyboard = inline_keyboard(message.buttons)
     if message.venues:
         return [*(SendText(c) for c in chunks), SendVenue(message.venues[0], keyboard)]

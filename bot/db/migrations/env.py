@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from bot.db.migrate import include_object
 from bot.db.models import Base
 from bot.db.session import get_engine
+from bot.settings import get_settings
 
 target_metadata = Base.metadata
 
@@ -33,7 +34,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = context.config.get_main_option("sqlalchemy.url") or None
+    # Run by the `alembic` command (an edge, like the CLI): alembic.ini's URL, else the settings'.
+    url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
     with get_engine(url).connect() as fresh:
         _run(fresh)
         fresh.commit()

@@ -48,7 +48,7 @@ def test_a_preview_shows_each_broken_row_and_writes_nothing(with_postcodes: Sess
     problems = {row.number: row.problems for row in preview.rows}
     assert problems[2] == []
     assert problems[3] == ["name is empty"]
-    assert problems[4] == ["postcode 'LS1 1A' is not a valid UK postcode"]
+    assert problems[4] == ["postcode 'LS1 1A' is not a full UK postcode, like LS9 7BG"]
     assert preview.problem_rows == 2
     assert venues(with_postcodes) == 0
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import pytest
 
 from bot.champions.codes import InvalidCode
-from bot.champions.links import deep_link, sms_keyword, sms_keyword_text, web_link
+from bot.champions.links import chat_address, deep_link, sms_keyword, sms_keyword_text, web_link
 from bot.settings import get_settings
 
 
@@ -16,20 +19,26 @@ def test_links_from_plain_values() -> None:
     assert web_link("hub-compton", "https://bot.example.org/") == "https://bot.example.org/?ref=HUB-COMPTON"
 
 
-def test_links_from_settings(monkeypatch: pytest.MonkeyPatch, app_settings: None) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "LeedsTestBot")
-    monkeypatch.setenv("SMS_NUMBER", "07700 900999")
+def test_the_web_chat_is_on_the_public_address_or_the_local_gateway(
+    monkeypatch: pytest.MonkeyPatch, app_settings: None
+) -> None:
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     get_settings.cache_clear()
-    assert deep_link("AHH-DIGITAL") == "https://t.me/LeedsTestBot?start=AHH-DIGITAL"
-    assert sms_keyword_text("AHH-DIGITAL") == "Text HELLO AHH-DIGITAL to 07700 900999"
-    assert web_link("AHH-DIGITAL") == "http://127.0.0.1:8000/?ref=AHH-DIGITAL"
+    assert web_link("AHH-DIGITAL", chat_address(get_settings())) == "http://127.0.0.1:8000/?ref=AHH-DIGITAL"
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://bot.example.org")
     get_settings.cache_clear()
-    assert web_link("AHH-DIGITAL") == "https://bot.example.org/?ref=AHH-DIGITAL"
+    assert web_link("AHH-DIGITAL", chat_address(get_settings())) == "https://bot.example.org/?ref=AHH-DIGITAL"
 
 
-@pytest.mark.parametrize("link", [deep_link, sms_keyword, sms_keyword_text, web_link])
-def test_no_link_is_made_for_a_bad_code(link: object) -> None:
+@pytest.mark.parametrize(
+    "link",
+    [
+        partial(deep_link, username="SomeBot"),
+        sms_keyword,
+        partial(sms_keyword_text, number="07700 900456"),
+        partial(web_link, base_url="https://bot.example.org"),
+    ],
+)
+def test_no_link_is_made_for_a_bad_code(link: Callable[[str], str]) -> None:
     with pytest.raises(InvalidCode):
-        link("LIB CENTRAL")  # type: ignore[operator]
+        link("LIB CENTRAL")

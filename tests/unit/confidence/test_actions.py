@@ -19,7 +19,7 @@ from actions.confidence import (
     ValidateConfidenceForm,
 )
 from bot.confidence.content import ConfidenceCheck
-from bot.confidence.store import person_key
+from bot.confidence.store import results_key
 from bot.db import migrate
 from bot.db.models import ConfidenceResult
 from bot.db.session import dispose_engines, session_scope
@@ -198,7 +198,7 @@ async def test_the_result_is_said_kept_and_the_answers_cleared(
     with session_scope(results_db) as session:
         row = session.query(ConfidenceResult).one()
         assert (row.person, row.level, row.referral_code) == (
-            person_key("web-test"),
+            results_key("web-test"),
             "Getting started",
             "LIB-42",
         )

@@ -55,6 +55,7 @@ def test_the_shipped_file_follows_the_essential_digital_skills_framework(check: 
 
 
 def test_one_plain_question_per_skill(check: ConfidenceCheck) -> None:
+    assert len(check.questions) == 8
     for question in check.questions:
         assert question.text.endswith("?") and question.text.count("?") == 1, question.id
         assert " and/or " not in question.text and ";" not in question.text, question.id
@@ -64,6 +65,7 @@ def test_one_plain_question_per_skill(check: ConfidenceCheck) -> None:
 def test_every_question_fits_one_sms_with_its_numbered_answers(
     check: ConfidenceCheck, separator: str
 ) -> None:
+    assert check.questions
     for question in check.questions:
         text = sms_question(check, question).replace("\n", separator)
         assert len(text) <= SMS_LIMIT, (len(text), text)

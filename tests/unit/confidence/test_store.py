@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 
 from bot.confidence.content import ConfidenceCheck
 from bot.confidence.scoring import score
-from bot.confidence.store import person_key, record
+from bot.confidence.store import record, results_key
 from bot.db.models import ConfidenceResult
 from bot.db.session import get_engine, session_scope
 from tests.unit.confidence.conftest import all_answers
@@ -21,7 +21,7 @@ def test_a_result_is_kept_without_identity(check: ConfidenceCheck, migrated_url:
     assert record(migrated_url, CONVERSATION, result, date(2026, 11, 25), referral_code=" CHAMP-7 ") is None
     with session_scope(migrated_url) as session:
         row = session.scalars(select(ConfidenceResult)).one()
-    assert row.person == person_key(CONVERSATION) and CONVERSATION not in row.person
+    assert row.person == results_key(CONVERSATION) and CONVERSATION not in row.person
     assert row.taken_on == date(2026, 11, 25)
     assert row.area_scores == result.area_scores and set(row.area_scores) == {a.id for a in check.areas}
     assert (row.level, row.total_score, row.referral_code) == ("Building confidence", 67, "CHAMP-7")

@@ -26,6 +26,7 @@ def test_answers_are_short_plain_and_sourced(name: str) -> None:
 
 def test_topics_do_not_share_examples() -> None:
     owner: dict[str, str] = {}
+    assert len(TOPICS) > 1 and all(topic.examples for topic in TOPICS.values())
     for topic in TOPICS.values():
         for example in topic.examples:
             key = " ".join(example.lower().split())

@@ -8,9 +8,9 @@ import pytest
 from bot.db.models import Network
 from bot.geo.codepoint import ATTRIBUTION
 from bot.geo.locate import Location, LocationError, Precision
+from bot.venues.help_text import SMS_BUDGET, SMS_LIST_BUDGET, describe_when, render_help_text
 from bot.venues.nearest import NextSession
 from bot.venues.needs import NEEDS
-from bot.venues.render import SMS_BUDGET, SMS_LIST_BUDGET, describe_when, render_help_text
 from bot.venues.schedule import LONDON
 from bot.venues.search import HelpResult, VenueMatch
 from tests.readability import readability_problem

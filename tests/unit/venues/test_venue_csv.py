@@ -65,9 +65,9 @@ def test_every_problem_is_reported_by_row_and_nothing_is_written(with_postcodes:
         import_venues(with_postcodes, text)
     messages = {error.row: error.message for error in failure.value.errors}
     assert messages[3] == "name is empty"
-    assert messages[4] == "postcode 'LS1 1A' is not a valid UK postcode"
+    assert messages[4] == "postcode 'LS1 1A' is not a full UK postcode, like LS9 7BG"
     assert "LS1 1ZZ was not found" in messages[5]
-    assert messages[6] == "needs a postcode or a latitude and longitude"
+    assert messages[6] == "give a postcode, or the latitude and longitude"
     assert messages[7] == "give both latitude and longitude, or neither"
     assert messages[8] == "latitude should be between -90 and 90, not 95"
     assert messages[9] == "repeats row 2 (same name and postcode)"

@@ -58,8 +58,8 @@ class TwilioProvider(SmsProvider):
                 log.warning("Twilio signed with a SharedKey, but none is configured: request refused")
                 return False
             validator = self._shared_key
-        return validator.validate(
-            self.signed_url(request), fields, signature, get_signature_algorithm(settings)
+        return bool(
+            validator.validate(self.signed_url(request), fields, signature, get_signature_algorithm(settings))
         )
 
     def parse(self, fields: Fields) -> Inbound:

@@ -13,6 +13,7 @@ geometry index should the deployment move to PostGIS.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -39,7 +40,7 @@ VENUE_FLAGS = (
 )
 
 
-def _listing_columns() -> list[sa.Column]:
+def _listing_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("last_verified", sa.Date(), nullable=True),
@@ -49,7 +50,7 @@ def _listing_columns() -> list[sa.Column]:
     ]
 
 
-def _flag(name: str) -> sa.Column:
+def _flag(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.Boolean(), server_default=sa.false(), nullable=False)
 
 

@@ -27,7 +27,7 @@ MENU = {"title": "Menu", "payload": "/help"}
 FIND = {"title": "Find help near me", "payload": "/find_help"}
 CHECK = {"title": "Check my confidence", "payload": "/start_confidence_check"}
 ASK = {"title": "Ask a question", "payload": "/ask_question"}
-# What the engine said on SMS for "LS9 7BG" (bot/venues/render.py), 447 characters.
+# What the engine said on SMS for "LS9 7BG" (bot/venues/help_text.py), 447 characters.
 VENUES = (
     "Help near LS9 7BG:\n"
     "1. Compton Centre Library and Community Hub, under 0.1 miles. Next: tomorrow, 1:30pm. LS9 7BG. "
@@ -87,6 +87,7 @@ def test_segments_are_counted_as_networks_count_them(text: str, expected: int) -
 
 
 def test_every_extension_character_costs_two_septets() -> None:
+    assert len(GSM_EXTENSION) == 9, GSM_EXTENSION  # ^ { } \\ [ ~ ] | €
     for char in GSM_EXTENSION:
         assert segments(char * 80) == 1 and segments(char * 81) == 2, char
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.confidence import replies
+from bot.confidence import wording
 from bot.confidence.content import SMS_LIMIT, ConfidenceCheck
 from bot.confidence.scoring import score
 from bot.replies import Reply
@@ -14,41 +14,44 @@ from tests.unit.confidence.conftest import all_answers
 
 def every_reply(check: ConfidenceCheck, titles: dict[str, str]) -> dict[str, Reply]:
     said = {
-        "introduction": replies.introduction(check, 0),
-        "welcome back": replies.introduction(check, 3),
-        "why": replies.why_we_ask(),
-        "carry on": replies.carry_on(),
-        "start again": replies.start_again(),
-        "stopped": replies.stopped(2),
-        "stopped at once": replies.stopped(0),
-        "paused": replies.paused(),
-        "aside": replies.aside(None),
+        "introduction": wording.introduction(check, 0),
+        "welcome back": wording.introduction(check, 3),
+        "why": wording.why_we_ask(),
+        "carry on": wording.carry_on(),
+        "start again": wording.start_again(),
+        "stopped": wording.stopped(2),
+        "stopped at once": wording.stopped(0),
+        "paused": wording.paused(),
+        "aside": wording.aside(None),
     }
     for question in check.questions:
-        said[f"question {question.id}"] = replies.question(check, question)
-        said[f"question {question.id} again"] = replies.question_again(check, question)
+        said[f"question {question.id}"] = wording.question(check, question)
+        said[f"question {question.id} again"] = wording.question_again(check, question)
     for option in (1, 2, 3, 4):
         result = score(check, all_answers(check, option))
         for name, progress in (("first", None), ("retake", "Last time: Getting started. Now: Confident.")):
-            for number, reply in enumerate(replies.result_replies(result, titles, progress)):
+            for number, reply in enumerate(wording.result_replies(result, titles, progress)):
                 said[f"result {result.level.name} {name} {number}"] = reply
     return said
 
 
 def test_every_text_is_short_and_plain(check: ConfidenceCheck, titles: dict[str, str]) -> None:
-    for name, reply in every_reply(check, titles).items():
+    replies = every_reply(check, titles)
+    assert {"introduction", "why", "stopped"} <= replies.keys()
+    for name, reply in replies.items():
         assert len(reply.text) <= SMS_ANSWER_LIMIT, (name, len(reply.text))
         assert readability_problem(reply.text) is None, (name, readability_problem(reply.text))
 
 
 def test_level_descriptions_and_session_offers_are_plain(check: ConfidenceCheck) -> None:
+    assert len(check.levels) >= 3
     for level in check.levels:
         for text in (f"Your result: {level.name}. {level.says}", level.session):
             assert readability_problem(text) is None, readability_problem(text)
 
 
 def test_questions_offer_the_four_answers_as_plain_text_payloads(check: ConfidenceCheck) -> None:
-    reply = replies.question(check, check.questions[1])
+    reply = wording.question(check, check.questions[1])
     assert reply.text == "Question 2 of 8: Can you connect a phone or tablet to Wi-Fi on your own?"
     assert [(b.title, b.payload) for b in reply.buttons] == [
         ("Yes, easily", "1"),
@@ -60,7 +63,7 @@ def test_questions_offer_the_four_answers_as_plain_text_payloads(check: Confiden
 
 
 def test_asked_again_the_answers_are_spelled_out_with_their_numbers(check: ConfidenceCheck) -> None:
-    reply = replies.question_again(check, check.questions[0])
+    reply = wording.question_again(check, check.questions[0])
     assert reply.text.startswith("Sorry, I didn't understand. Please send a number from 1 to 4.")
     assert "1 Yes, easily\n2 With some help\n3 Not really\n4 Never tried" in reply.text
     assert len(reply.buttons) == 4
@@ -71,7 +74,7 @@ def test_a_result_names_the_level_gives_steps_and_a_place_to_go(
     check: ConfidenceCheck, titles: dict[str, str], option: int
 ) -> None:
     result = score(check, all_answers(check, option))
-    summary, steps = replies.result_replies(result, titles, None)
+    summary, steps = wording.result_replies(result, titles, None)
     assert summary.text.startswith(f"Your result: {result.level.name}. ")
     assert 2 <= steps.text.count("\n- ") <= 3
     buttons = [b.title for b in steps.buttons]
@@ -85,13 +88,14 @@ def test_a_known_location_shows_the_nearest_help_instead_of_the_button(
     check: ConfidenceCheck, titles: dict[str, str]
 ) -> None:
     nearby = Reply("1. Compton Centre, 0.3 miles", ())
-    said = replies.result_replies(score(check, all_answers(check, 4)), titles, None, nearby)
+    said = wording.result_replies(score(check, all_answers(check, 4)), titles, None, nearby)
     assert said[-1] is nearby
     assert "Find help near me" not in [b.title for b in said[1].buttons]
 
 
 def test_questions_fit_an_sms_as_sent(check: ConfidenceCheck) -> None:
+    assert len(check.questions) == 8
     for question in check.questions:
-        reply = replies.question(check, question)
+        reply = wording.question(check, question)
         rendered = reply.text + "\n" + "\n".join(f"{n} {b.title}" for n, b in enumerate(reply.buttons, 1))
         assert len(rendered) <= SMS_LIMIT, rendered
