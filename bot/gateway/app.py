@@ -137,8 +137,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for channel in reversed(channels):
                 await channel.stop()
             retention.cancel()
-            await conversations.usage.aclose()
-            await conversations.state.aclose()
+            await conversations.aclose()
             await engine.aclose()
 
     app = Starlette(

@@ -13,15 +13,16 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from bot.db.models import UsageKind
 from bot.gateway.choices import resolve
 from bot.gateway.engine import Engine, EngineTurn, EngineUnavailable
-from bot.gateway.state import SharedState
+from bot.gateway.state import DAY, SharedState
 from bot.gateway.text import clean, safe_for_engine
 from bot.local import LocalInfo
+from bot.messages import BotMessage, Rendered, apology, offered_options
 from bot.privacy import notice
 from bot.privacy.contacts import ContactBook
 from bot.privacy.redact import only_removed, redact_sensitive, scrub_for_report, without_contact_details
@@ -29,6 +30,17 @@ from bot.pseudonym import person_key, pseudonymise
 from bot.referrals import ReferralCodes
 from bot.replies import MENU, Pin, intent_payload
 from bot.usage.recorder import UsageRecorder
+
+# Moved to bot/messages.py (shared with the channels); re-exported here until every caller moves.
+__all__ = [
+    "BotMessage",
+    "Conversations",
+    "Rendered",
+    "apology",
+    "forget_in_thread",
+    "from_engine",
+    "offered_options",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,23 +68,6 @@ BUTTON_INTENTS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class BotMessage:
-    text: str | None
-    buttons: list[dict[str, str]] = field(default_factory=list)
-    # The engine asks where the resident is: a channel that can share a location offers it.
-    request_location: bool = False
-    venues: tuple[Pin, ...] = ()
-
-    def as_rest(self, recipient_id: str) -> dict[str, Any]:
-        message: dict[str, Any] = {"recipient_id": recipient_id}
-        if self.text:
-            message["text"] = self.text
-        if self.buttons:
-            message["buttons"] = self.buttons
-        return message
-
-
 def _pins(value: Any) -> tuple[Pin, ...]:
     pins = []
     for venue in value if isinstance(value, list) else []:
@@ -88,12 +83,6 @@ def _pins(value: Any) -> tuple[Pin, ...]:
         except (KeyError, TypeError, ValueError):
             continue
     return tuple(pins)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    messages: list[BotMessage]
-    forget: bool = False
 
 
 def from_engine(raw: list[dict[str, Any]]) -> Rendered:
@@ -116,24 +105,6 @@ def from_engine(raw: list[dict[str, Any]]) -> Rendered:
 
 
 Forget = Callable[[str], Awaitable[bool]]
-
-
-def offered_options(replies: list[BotMessage]) -> list[dict[str, str]]:
-    """Every option of a turn once, in order: "2" means the second of these (SMS numbers them so)."""
-    seen: dict[str, dict[str, str]] = {}
-    for reply in replies:
-        for button in reply.buttons:
-            seen.setdefault(button["payload"], button)
-    return list(seen.values())
-
-
-def apology(local: LocalInfo) -> BotMessage:
-    """What a resident hears when part of the bot is down or slow: never silence, never a trace."""
-    helpline = local.helpline
-    return BotMessage(
-        f"Sorry, I'm having a problem right now. Please try again in a minute, "
-        f"or call {helpline.name} on {helpline.phone}."
-    )
 
 
 class Conversations:
@@ -161,7 +132,10 @@ class Conversations:
         self._forget = forget
         self._max_chars = max_message_chars
         self._days = retention_days
+        self._kept: set[str] = set()
 
+    # Kept for code written against the old seams while issue 12's branches merge; channels use
+    # the narrow methods below (bot/channels/port.py), so remove these once nothing calls them.
     @property
     def state(self) -> SharedState:
         return self._state
@@ -180,6 +154,45 @@ class Conversations:
 
     def conversation_id(self, channel: str, raw_sender: str) -> str:
         return pseudonymise(self._secret, channel, raw_sender)
+
+    def apology(self) -> BotMessage:
+        return apology(self._local)
+
+    async def first_time(self, key: str, ttl_seconds: int = DAY) -> bool:
+        """True the first time a channel sees `key` (an update or message id) within its lifetime."""
+        return await self._state.claim(key, ttl_seconds)
+
+    async def store(self, key: str, value: str, ttl_seconds: int = DAY) -> None:
+        await self._state.put(key, value, ttl_seconds)
+
+    async def stored(self, key: str) -> str | None:
+        return await self._state.get(key)
+
+    def keeps(self, name: str) -> None:
+        """A channel declares a value it keeps per conversation, so "forget me" drops it too."""
+        self._kept.add(name)
+
+    async def remember(self, conversation_id: str, name: str, value: str, ttl_seconds: int = DAY) -> None:
+        await self._state.put(self._value_key(name, conversation_id), value, ttl_seconds)
+
+    async def recall(self, conversation_id: str, name: str) -> str | None:
+        return await self._state.get(self._value_key(name, conversation_id))
+
+    def _value_key(self, name: str, conversation_id: str) -> str:
+        if name not in self._kept:
+            raise ValueError(f"declare {name!r} with keeps() first, so that forget me drops it")
+        return f"{name}:{conversation_id}"
+
+    async def opted_out(self, conversation_id: str) -> bool:
+        return await self._contacts.opted_out(conversation_id)
+
+    async def set_opted_out(self, conversation_id: str, channel: str, opted_out: bool) -> None:
+        await self._contacts.set_opted_out(conversation_id, channel, opted_out)
+
+    async def aclose(self) -> None:
+        """At shutdown: write what the usage recorder still holds, close the shared state."""
+        await self._usage.aclose()
+        await self._state.aclose()
 
     async def known_referral(self, text: object) -> str | None:
         """The canonical code if `text` is an active champion's or venue's code (SMS keywords)."""
@@ -265,6 +278,7 @@ class Conversations:
         self._usage.forget(person_key(conversation))
         done = await self._forget(conversation)
         await self._state.forget(conversation)
+        await self._state.delete(*(self._value_key(name, conversation) for name in sorted(self._kept)))
         self._contacts.forget(conversation)
         if done:
             return notice.forgotten(self._local, self._days)

@@ -22,10 +22,10 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 
+from bot.channels.port import ConversationPort
 from bot.channels.telegram.handlers import ALLOWED_UPDATES, COMMANDS, build_application
 from bot.channels.telegram.logs import guard_logs
 from bot.channels.telegram.webhook import WEBHOOK_PATH, UpdateRejected, WebhookEndpoint, webhook_secret
-from bot.gateway.turns import Conversations
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ LAST_RETRY_SECONDS = 60.0
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, conversations: Conversations) -> None:
+    def __init__(self, settings: Settings, conversations: ConversationPort) -> None:
         token = settings.telegram_bot_token or ""
         self._webhook_url = settings.telegram_webhook_url or None
         self._secret = webhook_secret(token, settings.pseudonym_secret, settings.telegram_webhook_secret)

@@ -1,8 +1,8 @@
-"""One small handler per kind of Telegram update, each a call to the gateway's `Conversations`.
+"""One small handler per kind of Telegram update, each a call to the conversation port.
 
 The bot is for one-to-one chats: in a group, whatever a resident writes would be seen by everyone
 there, so the bot answers only /start and /help, with a link to a private chat, and reads
-nothing else. In a private chat the user's id is the sender; `Conversations` pseudonymises it
+nothing else. In a private chat the user's id is the sender; the port (bot/channels/port.py) pseudonymises it
 before anything reaches the engine, the database or the logs, and nothing here logs it.
 """
 
@@ -30,11 +30,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.port import ConversationPort
 from bot.channels.telegram.ordering import OneChatAtATime
 from bot.channels.telegram.render import STORED_MARK, plan_replies
 from bot.channels.telegram.send import send_plan
-from bot.gateway.state import CONVERSATION_VALUES
-from bot.gateway.turns import BotMessage, Conversations, apology
+from bot.messages import BotMessage
 from bot.replies import MENU, intent_payload
 from bot.settings import Settings
 
@@ -54,7 +54,7 @@ NOT_TEXT = (
 )
 # How long a pressed keyboard, or a shown location keyboard, is remembered.
 KEYBOARD_SECONDS = 3600
-KEYBOARD_KEY = CONVERSATION_VALUES[0]  # whether the "Share my location" keyboard is up
+KEYBOARD = "telegram:keyboard"  # kept per conversation: whether "Share my location" is up
 LOCATION_KEYBOARD = "location"
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -76,9 +76,9 @@ UNREADABLE = (
 
 
 class TelegramHandlers:
-    def __init__(self, conversations: Conversations) -> None:
+    def __init__(self, conversations: ConversationPort) -> None:
         self._conversations = conversations
-        self._state = conversations.state
+        conversations.keeps(KEYBOARD)
 
     def register(self, application: Application) -> None:
         application.add_handler(TypeHandler(Update, self.drop_duplicates), group=-1)
@@ -101,7 +101,7 @@ class TelegramHandlers:
 
     async def drop_duplicates(self, update: Update, context: Context) -> None:
         """Telegram sends an update again when it is not sure we had it: answer it once."""
-        if not await self._state.claim(f"telegram:update:{context.bot.id}:{update.update_id}"):
+        if not await self._conversations.first_time(f"telegram:update:{context.bot.id}:{update.update_id}"):
             raise ApplicationHandlerStop
 
     async def on_start(self, update: Update, context: Context) -> None:
@@ -151,7 +151,8 @@ class TelegramHandlers:
         if query.message is None or chat is None or chat.type != ChatType.PRIVATE or not query.data:
             return
         pressed = hashlib.sha256(f"{self._conversation(update)}:{query.message.message_id}".encode())
-        if not await self._state.claim(f"telegram:pressed:{pressed.hexdigest()}", KEYBOARD_SECONDS):
+        key = f"telegram:pressed:{pressed.hexdigest()}"
+        if not await self._conversations.first_time(key, KEYBOARD_SECONDS):
             return  # a second tap on the same keyboard
         with contextlib.suppress(TelegramError):  # already gone, or too old to edit
             await query.edit_message_reply_markup(reply_markup=None)
@@ -175,7 +176,7 @@ class TelegramHandlers:
         if chat is None or chat.type != ChatType.PRIVATE:
             return
         try:
-            await context.bot.send_message(chat.id, apology(self._conversations.local).text or "")
+            await context.bot.send_message(chat.id, self._conversations.apology().text or "")
         except TelegramError as error:
             logger.warning("Could not send the apology either: %s", type(error).__name__)
 
@@ -194,20 +195,21 @@ class TelegramHandlers:
     async def _send(
         self, context: Context, chat_id: int, conversation: str, replies: list[BotMessage]
     ) -> None:
-        key = KEYBOARD_KEY.format(conversation=conversation)
-        shown = await self._state.get(key) == LOCATION_KEYBOARD
+        conversations = self._conversations
+        shown = await conversations.recall(conversation, KEYBOARD) == LOCATION_KEYBOARD
         plan = plan_replies(replies, keyboard_shown=shown)
         for data, payload in plan.long_payloads.items():
-            await self._state.put(f"telegram:button:{data}", payload)
+            await conversations.store(f"telegram:button:{data}", payload)
         await send_plan(context.bot, chat_id, plan)
         if plan.keyboard_shown != shown:
-            await self._state.put(key, LOCATION_KEYBOARD if plan.keyboard_shown else "", KEYBOARD_SECONDS)
+            value = LOCATION_KEYBOARD if plan.keyboard_shown else ""
+            await conversations.remember(conversation, KEYBOARD, value, KEYBOARD_SECONDS)
 
     async def _payload(self, data: str) -> str:
         """The payload a button stands for; an expired long one opens the menu."""
         if not data.startswith(STORED_MARK):
             return data
-        return await self._state.get(f"telegram:button:{data}") or MENU.payload
+        return await self._conversations.stored(f"telegram:button:{data}") or MENU.payload
 
     @staticmethod
     async def _typing(context: Context, chat_id: int) -> None:
@@ -222,7 +224,7 @@ class TelegramHandlers:
 FLOOD_RETRIES = 3
 
 
-def build_application(settings: Settings, conversations: Conversations, *, webhook: bool) -> Application:
+def build_application(settings: Settings, conversations: ConversationPort, *, webhook: bool) -> Application:
     """The python-telegram-bot Application, wired; webhook mode has no Updater (our route feeds it)."""
     builder = (
         ApplicationBuilder()

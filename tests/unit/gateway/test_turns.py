@@ -138,6 +138,25 @@ async def test_a_confirmed_forget_deletes_and_says_so(world: World) -> None:
     assert "90 days" in ((await world.conversations.turn("web", "w", "hi"))[0].text or ""), "a fresh start"
 
 
+async def test_forget_me_drops_the_values_channels_keep_for_the_conversation(world: World) -> None:
+    conversations = world.conversations
+    conversations.keeps("telegram:keyboard")
+    mine, other = conversations.conversation_id("web", "w"), conversations.conversation_id("web", "v")
+    for conversation in (mine, other):
+        await conversations.remember(conversation, "telegram:keyboard", "location")
+    await conversations.store("telegram:button:x", "/find_help")
+    world.engine.replies = [EngineTurn([{"custom": {"forget": True}}])]
+    await conversations.turn("web", "w", "/forget_confirm")
+    assert await conversations.recall(mine, "telegram:keyboard") is None
+    assert await conversations.recall(other, "telegram:keyboard") == "location"
+    assert await conversations.stored("telegram:button:x") == "/find_help"  # nobody's in particular
+
+
+async def test_a_value_nobody_declared_cannot_be_kept(world: World) -> None:
+    with pytest.raises(ValueError, match="keeps"):
+        await world.conversations.remember("c", "undeclared", "x")
+
+
 async def test_a_forget_that_fails_says_so_with_the_helpline(world: World) -> None:
     async def refuse(conversation: str) -> bool:
         return False
