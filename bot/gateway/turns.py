@@ -18,7 +18,8 @@ from typing import Any
 
 from bot.db.models import UsageKind
 from bot.gateway.choices import resolve
-from bot.gateway.engine import Engine, EngineTurn, EngineUnavailable
+from bot.gateway.engine import Engine, EngineDown, EngineTurn, EngineUnavailable
+from bot.gateway.readiness import EngineReadiness, always_ready
 from bot.gateway.state import DAY, SharedState
 from bot.gateway.text import clean, safe_for_engine
 from bot.local import LocalInfo
@@ -121,6 +122,7 @@ class Conversations:
         forget: Forget,
         max_message_chars: int = 1000,
         retention_days: int = 90,
+        readiness: EngineReadiness | None = None,
     ) -> None:
         self._engine = engine
         self._secret = secret
@@ -133,6 +135,7 @@ class Conversations:
         self._max_chars = max_message_chars
         self._days = retention_days
         self._kept: set[str] = set()
+        self._readiness = readiness or always_ready()
 
     # Kept for code written against the old seams while issue 12's branches merge; channels use
     # the narrow methods below (bot/channels/port.py), so remove these once nothing calls them.
@@ -157,6 +160,14 @@ class Conversations:
 
     def apology(self) -> BotMessage:
         return apology(self._local)
+
+    async def engine_ready(self) -> bool:
+        """Take a message now: the engine answers, or has been down past the deadline."""
+        return await self._readiness.ready()
+
+    async def wait_for_engine(self) -> bool:
+        """Until the engine answers (True) or has been down past the deadline (False)."""
+        return await self._readiness.wait()
 
     async def first_time(self, key: str, ttl_seconds: int = DAY) -> bool:
         """True the first time a channel sees `key` (an update or message id) within its lifetime."""
@@ -198,8 +209,11 @@ class Conversations:
         """The canonical code if `text` is an active champion's or venue's code (SMS keywords)."""
         return await self._referrals.known(text)
 
-    async def turn(self, channel: str, raw_sender: str, text: str) -> list[BotMessage]:
-        """A message the resident typed (or a button's payload, as the web chat sends it)."""
+    async def turn(self, channel: str, raw_sender: str, text: str, *, hold: bool = False) -> list[BotMessage]:
+        """A message the resident typed (or a button's payload, as the web chat sends it).
+
+        `hold`: the channel's platform keeps unanswered messages (Telegram), so an engine that is
+        down is waited for, up to the deadline, rather than apologised for at once."""
         conversation = self.conversation_id(channel, raw_sender)
         cleaned = clean(text)
         if not cleaned:
@@ -214,7 +228,9 @@ class Conversations:
             return await self._say(conversation, notice.details_removed(self._local, self._days))
         chosen = resolve(await self._state.options(conversation), redacted)
         message = chosen or safe_for_engine(redacted, BUTTON_INTENTS)
-        replies = await self._exchange(channel, conversation, message, typed=None if chosen else redacted)
+        replies = await self._exchange(
+            channel, conversation, message, typed=None if chosen else redacted, hold=hold
+        )
         if removed:
             replies.insert(0, BotMessage(notice.details_removed(self._local, self._days)))
         return replies
@@ -225,24 +241,26 @@ class Conversations:
         await self._state.remember_options(conversation, offered_options(replies))
         return replies
 
-    async def start(self, channel: str, raw_sender: str, code: str | None = None) -> list[BotMessage]:
+    async def start(
+        self, channel: str, raw_sender: str, code: str | None = None, *, hold: bool = False
+    ) -> list[BotMessage]:
         """The first message from a link or keyword that may carry a champion's or venue's code."""
         conversation = self.conversation_id(channel, raw_sender)
         known = await self._referrals.known(code) if code else None
         if known:
             self._usage.record(UsageKind.REFERRAL, channel, conversation, known)
         message = intent_payload("greet", referral_code=known) if known else intent_payload("greet")
-        return await self._exchange(channel, conversation, message, referral_code=known)
+        return await self._exchange(channel, conversation, message, referral_code=known, hold=hold)
 
     async def location(
-        self, channel: str, raw_sender: str, latitude: float, longitude: float
+        self, channel: str, raw_sender: str, latitude: float, longitude: float, *, hold: bool = False
     ) -> list[BotMessage]:
         """A shared location: the nearest-help search from those coordinates (kept to ~100 m)."""
         if not (math.isfinite(latitude) and math.isfinite(longitude)):
             return [BotMessage("Sorry, I couldn't read that location. Please type your postcode.")]
         conversation = self.conversation_id(channel, raw_sender)
         message = intent_payload("find_help", geo=f"geo:{latitude:.3f},{longitude:.3f}")
-        return await self._exchange(channel, conversation, message)
+        return await self._exchange(channel, conversation, message, hold=hold)
 
     async def _exchange(
         self,
@@ -252,11 +270,12 @@ class Conversations:
         *,
         typed: str | None = None,
         referral_code: str | None = None,
+        hold: bool = False,
     ) -> list[BotMessage]:
         first = await self._contacts.arrive(conversation, channel, referral_code)
         self._usage.record(UsageKind.CONVERSATION, channel, conversation)
         try:
-            turn = await self._engine.send(conversation, message, channel)
+            turn = await self._ask_engine(channel, conversation, message, hold=hold)
         except EngineUnavailable as error:
             logger.warning("engine unavailable for %s: %s", conversation, error)
             return [apology(self._local)]
@@ -273,6 +292,28 @@ class Conversations:
         if first:
             replies.insert(0, BotMessage(notice.first_contact_notice(self._local, self._days)))
         return replies
+
+    async def _ask_engine(self, channel: str, conversation: str, message: str, *, hold: bool) -> EngineTurn:
+        """The engine's turn. An engine that took no connection (restarting) is waited for when
+        the message can be held; the message is then sent again, having never reached it."""
+        held_since: float | None = None
+        while True:
+            try:
+                turn = await self._engine.send(conversation, message, channel)
+            except EngineDown:
+                self._readiness.failed()
+                if not hold:
+                    raise
+                if held_since is None:
+                    held_since = self._readiness.now()
+                    logger.info("engine down: holding a message for %s until it is back", conversation)
+                else:
+                    await self._readiness.pause()  # the probe said up, yet it took no connection
+                if not await self._readiness.wait(since=held_since):
+                    raise
+                continue
+            self._readiness.answered()
+            return turn
 
     async def _carry_out_forget(self, conversation: str) -> str:
         self._usage.forget(person_key(conversation))

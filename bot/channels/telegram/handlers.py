@@ -2,8 +2,11 @@
 
 The bot is for one-to-one chats: in a group, whatever a resident writes would be seen by everyone
 there, so the bot answers only /start and /help, with a link to a private chat, and reads
-nothing else. In a private chat the user's id is the sender; the port (bot/channels/port.py) pseudonymises it
-before anything reaches the engine, the database or the logs, and nothing here logs it.
+nothing else. In a private chat the user's id is the sender; the port (bot/channels/port.py)
+pseudonymises it before anything reaches the engine, the database or the logs, and nothing here
+logs it. Every turn is sent with `hold=True`: Telegram keeps what the bot has not taken, so a
+message that meets a restarting engine waits for it (up to the deadline) and gets its real
+answer, not the apology.
 """
 
 from __future__ import annotations
@@ -107,11 +110,15 @@ class TelegramHandlers:
     async def on_start(self, update: Update, context: Context) -> None:
         """/start, or /start CODE from a champion's link t.me/<bot>?start=CODE."""
         code = context.args[0][:64] if context.args else None
-        await self._answer(update, context, lambda raw: self._conversations.start(CHANNEL, raw, code))
+        await self._answer(
+            update, context, lambda raw: self._conversations.start(CHANNEL, raw, code, hold=True)
+        )
 
     def command(self, payload: str) -> Callable[[Update, Context], Awaitable[None]]:
         async def on_command(update: Update, context: Context) -> None:
-            await self._answer(update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload))
+            await self._answer(
+                update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload, hold=True)
+            )
 
         return on_command
 
@@ -120,7 +127,9 @@ class TelegramHandlers:
         message = update.effective_message
         text = (message.text or message.caption) if message else None
         if text:
-            await self._answer(update, context, lambda raw: self._conversations.turn(CHANNEL, raw, text))
+            await self._answer(
+                update, context, lambda raw: self._conversations.turn(CHANNEL, raw, text, hold=True)
+            )
 
     async def on_location(self, update: Update, context: Context) -> None:
         """A shared location: the nearest help from where the resident is."""
@@ -130,7 +139,9 @@ class TelegramHandlers:
         await self._answer(
             update,
             context,
-            lambda raw: self._conversations.location(CHANNEL, raw, place.latitude, place.longitude),
+            lambda raw: self._conversations.location(
+                CHANNEL, raw, place.latitude, place.longitude, hold=True
+            ),
         )
 
     async def on_other(self, update: Update, context: Context) -> None:
@@ -157,7 +168,9 @@ class TelegramHandlers:
         with contextlib.suppress(TelegramError):  # already gone, or too old to edit
             await query.edit_message_reply_markup(reply_markup=None)
         payload = await self._payload(query.data)
-        await self._answer(update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload))
+        await self._answer(
+            update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload, hold=True)
+        )
 
     async def on_group_command(self, update: Update, context: Context) -> None:
         message = update.effective_message
