@@ -89,9 +89,11 @@ class EngineReadiness:
         """Until the engine answers (True) or the deadline passes (False). `since`: a caller that
         has held a message since then stops holding it at the deadline after it, too."""
         while True:
+            if since is not None and self._now() - since >= self._deadline:
+                return False
             if await self.check():
                 return True
-            if self.gave_up() or (since is not None and self._now() - since >= self._deadline):
+            if self.gave_up():
                 return False
             await self._sleep(self._pause)
 
