@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     engine_timeout_seconds: float = 2.5
+    # How long a Telegram message waits for an engine that is down (a restart, a deploy) before
+    # the resident gets the apology; Telegram keeps messages meanwhile (bot/gateway/readiness.py).
+    engine_down_deadline_seconds: float = 180.0
     pseudonym_secret: str = Field(default_factory=_pseudonym_secret)
     content_dir: Path = ROOT / "content"
     model_dir: Path = ROOT / "models"

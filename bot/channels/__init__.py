@@ -1,4 +1,5 @@
-"""Channel adapters: each turns its platform's messages into `Conversations` calls and renders
+"""Channel adapters: each turns its platform's messages into calls on the conversation port
+(`port.ConversationPort`, the only thing of the gateway a channel sees) and renders
 the replies its own way. A channel is enabled by its settings (a token), so `make run` with no
 configuration serves the web chat alone.
 
@@ -12,7 +13,7 @@ from typing import Protocol
 
 from starlette.routing import BaseRoute
 
-from bot.gateway.turns import Conversations
+from bot.channels.port import ConversationPort
 from bot.settings import Settings
 
 
@@ -24,7 +25,7 @@ class Channel(Protocol):
     async def stop(self) -> None: ...
 
 
-def enabled_channels(settings: Settings, conversations: Conversations) -> list[Channel]:
+def enabled_channels(settings: Settings, conversations: ConversationPort) -> list[Channel]:
     channels: list[Channel] = []
     if settings.telegram_bot_token:
         from bot.channels.telegram.channel import TelegramChannel

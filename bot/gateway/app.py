@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from bot.channels import enabled_channels
 from bot.db.session import ping as database_ping
 from bot.gateway.engine import RasaEngine
+from bot.gateway.readiness import EngineReadiness
 from bot.gateway.security import SecurityHeadersMiddleware
 from bot.gateway.state import create_state
 from bot.gateway.turns import Conversations, forget_in_thread
@@ -96,7 +97,9 @@ async def health(request: Request) -> Response:
     )
 
 
-def build_conversations(settings: Settings, engine: RasaEngine, local: LocalInfo) -> Conversations:
+def build_conversations(
+    settings: Settings, engine: RasaEngine, local: LocalInfo, readiness: EngineReadiness | None = None
+) -> Conversations:
     return Conversations(
         engine,
         settings.pseudonym_secret,
@@ -108,6 +111,7 @@ def build_conversations(settings: Settings, engine: RasaEngine, local: LocalInfo
         forget=forget_in_thread(settings.database_url, settings.tracker_store_url),
         max_message_chars=settings.max_message_chars,
         retention_days=settings.retention_days,
+        readiness=readiness or EngineReadiness(engine.ready, settings.engine_down_deadline_seconds),
     )
 
 
@@ -139,8 +143,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for channel in reversed(channels):
                 await channel.stop()
             retention.cancel()
-            await conversations.usage.aclose()
-            await conversations.state.aclose()
+            await conversations.aclose()
             await engine.aclose()
             if geocoder is not None:
                 geocoder.close()

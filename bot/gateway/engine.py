@@ -18,10 +18,17 @@ from typing import Any, Protocol
 import httpx
 
 WEBHOOK = "/webhooks/gateway/webhook"
+STATUS = "/status"
+STATUS_TIMEOUT_SECONDS = 2.0
 
 
 class EngineUnavailable(Exception):
     """The engine did not answer in time or answered with an error."""
+
+
+class EngineDown(EngineUnavailable):
+    """No engine took the connection (stopped, restarting, still loading its model): nothing of
+    the message reached it, so it can be offered again once the engine is back."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,21 @@ class RasaEngine:
                 last_error = error  # this replica is down: try the next one
             except (httpx.HTTPError, ValueError, TimeoutError) as error:
                 raise EngineUnavailable(str(error) or type(error).__name__) from error
-        raise EngineUnavailable(str(last_error) if last_error else "no engine answered in time")
+        if last_error is not None:
+            raise EngineDown(str(last_error) or type(last_error).__name__)
+        raise EngineUnavailable("no engine answered in time")
+
+    async def ready(self) -> bool:
+        """True when a replica answers `GET /status` with 200: Rasa answers 409 ("No agent
+        loaded") until its model is loaded, and takes no connection before its server starts."""
+        for client in self._clients:
+            try:
+                response = await client.get(STATUS, timeout=min(self._timeout, STATUS_TIMEOUT_SECONDS))
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
+                return True
+        return False
 
     async def aclose(self) -> None:
         await asyncio.gather(*(client.aclose() for client in self._clients))

@@ -17,13 +17,6 @@ import redis.asyncio as aioredis
 
 Buttons = list[dict[str, str]]
 DAY = 24 * 3600
-# Values a channel keeps about one conversation (with put/get): "forget me" drops them with the
-# conversation's options, rather than leaving them to expire.
-CONVERSATION_VALUES = ("telegram:keyboard:{conversation}",)
-
-
-def conversation_values(conversation_id: str) -> list[str]:
-    return [key.format(conversation=conversation_id) for key in CONVERSATION_VALUES]
 
 
 class SharedState(Protocol):
@@ -36,6 +29,10 @@ class SharedState(Protocol):
 
     async def put(self, key: str, value: str, ttl_seconds: int = DAY) -> None: ...
     async def get(self, key: str) -> str | None: ...
+    async def delete(self, *keys: str) -> None:
+        """Drop values kept with put (a conversation's channel values, at "forget me")."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -71,8 +68,6 @@ class MemoryState:
 
     async def forget(self, conversation_id: str) -> None:
         self._entries.pop(f"options:{conversation_id}", None)
-        for key in conversation_values(conversation_id):
-            self._entries.pop(f"value:{key}", None)
 
     async def claim(self, key: str, ttl_seconds: int = DAY) -> bool:
         if self._get(f"claim:{key}") is not None:
@@ -85,6 +80,10 @@ class MemoryState:
 
     async def get(self, key: str) -> str | None:
         return self._get(f"value:{key}")
+
+    async def delete(self, *keys: str) -> None:
+        for key in keys:
+            self._entries.pop(f"value:{key}", None)
 
     async def aclose(self) -> None:
         self._entries.clear()
@@ -106,10 +105,7 @@ class RedisState:
         return options
 
     async def forget(self, conversation_id: str) -> None:
-        await self._redis.delete(
-            self._key("options", conversation_id),
-            *(self._key("value", key) for key in conversation_values(conversation_id)),
-        )
+        await self._redis.delete(self._key("options", conversation_id))
 
     async def claim(self, key: str, ttl_seconds: int = DAY) -> bool:
         return bool(await self._redis.set(self._key("claim", key), "1", ex=ttl_seconds, nx=True))
@@ -120,6 +116,10 @@ class RedisState:
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(self._key("value", key))
         return value.decode() if isinstance(value, bytes) else value
+
+    async def delete(self, *keys: str) -> None:
+        if keys:
+            await self._redis.delete(*(self._key("value", key) for key in keys))
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+from bot.plain_text import clean
+
+__all__ = ["clean", "safe_for_engine"]
+
 _INTENT_PAYLOAD = re.compile(r"^/([a-z_]+)(\{.*\})?$", re.DOTALL)
 # Entities a button may carry. Others (a referral code, shared coordinates) are only ever set
 # by the gateway itself, so nobody can type their way into the referral report.
 BUTTON_ENTITIES = frozenset({"faq_topic", "need", "place", "postcode"})
-
-
-def clean(text: str) -> str:
-    """NFC, no control or bidi-override characters, single spaces. Newlines become spaces."""
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _entities_allowed(payload: str | None) -> bool:

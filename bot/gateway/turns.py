@@ -13,15 +13,17 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from bot.db.models import UsageKind
 from bot.gateway.choices import resolve
-from bot.gateway.engine import Engine, EngineTurn, EngineUnavailable
-from bot.gateway.state import SharedState
+from bot.gateway.engine import Engine, EngineDown, EngineTurn, EngineUnavailable
+from bot.gateway.readiness import EngineReadiness, always_ready
+from bot.gateway.state import DAY, SharedState
 from bot.gateway.text import clean, safe_for_engine
 from bot.local import LocalInfo
+from bot.messages import BotMessage, Rendered, apology, offered_options
 from bot.privacy import notice
 from bot.privacy.contacts import ContactBook
 from bot.privacy.redact import only_removed, redact_sensitive, scrub_for_report, without_contact_details
@@ -29,6 +31,17 @@ from bot.pseudonym import person_key, pseudonymise
 from bot.referrals import ReferralCodes
 from bot.replies import MENU, Pin, intent_payload
 from bot.usage.recorder import UsageRecorder
+
+# Moved to bot/messages.py (shared with the channels); re-exported here until every caller moves.
+__all__ = [
+    "BotMessage",
+    "Conversations",
+    "Rendered",
+    "apology",
+    "forget_in_thread",
+    "from_engine",
+    "offered_options",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -56,23 +69,6 @@ BUTTON_INTENTS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class BotMessage:
-    text: str | None
-    buttons: list[dict[str, str]] = field(default_factory=list)
-    # The engine asks where the resident is: a channel that can share a location offers it.
-    request_location: bool = False
-    venues: tuple[Pin, ...] = ()
-
-    def as_rest(self, recipient_id: str) -> dict[str, Any]:
-        message: dict[str, Any] = {"recipient_id": recipient_id}
-        if self.text:
-            message["text"] = self.text
-        if self.buttons:
-            message["buttons"] = self.buttons
-        return message
-
-
 def _pins(value: Any) -> tuple[Pin, ...]:
     pins = []
     for venue in value if isinstance(value, list) else []:
@@ -88,12 +84,6 @@ def _pins(value: Any) -> tuple[Pin, ...]:
         except (KeyError, TypeError, ValueError):
             continue
     return tuple(pins)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    messages: list[BotMessage]
-    forget: bool = False
 
 
 def from_engine(raw: list[dict[str, Any]]) -> Rendered:
@@ -118,24 +108,6 @@ def from_engine(raw: list[dict[str, Any]]) -> Rendered:
 Forget = Callable[[str], Awaitable[bool]]
 
 
-def offered_options(replies: list[BotMessage]) -> list[dict[str, str]]:
-    """Every option of a turn once, in order: "2" means the second of these (SMS numbers them so)."""
-    seen: dict[str, dict[str, str]] = {}
-    for reply in replies:
-        for button in reply.buttons:
-            seen.setdefault(button["payload"], button)
-    return list(seen.values())
-
-
-def apology(local: LocalInfo) -> BotMessage:
-    """What a resident hears when part of the bot is down or slow: never silence, never a trace."""
-    helpline = local.helpline
-    return BotMessage(
-        f"Sorry, I'm having a problem right now. Please try again in a minute, "
-        f"or call {helpline.name} on {helpline.phone}."
-    )
-
-
 class Conversations:
     def __init__(
         self,
@@ -150,6 +122,7 @@ class Conversations:
         forget: Forget,
         max_message_chars: int = 1000,
         retention_days: int = 90,
+        readiness: EngineReadiness | None = None,
     ) -> None:
         self._engine = engine
         self._secret = secret
@@ -161,7 +134,11 @@ class Conversations:
         self._forget = forget
         self._max_chars = max_message_chars
         self._days = retention_days
+        self._kept: set[str] = set()
+        self._readiness = readiness or always_ready()
 
+    # Kept for code written against the old seams while issue 12's branches merge; channels use
+    # the narrow methods below (bot/channels/port.py), so remove these once nothing calls them.
     @property
     def state(self) -> SharedState:
         return self._state
@@ -181,12 +158,62 @@ class Conversations:
     def conversation_id(self, channel: str, raw_sender: str) -> str:
         return pseudonymise(self._secret, channel, raw_sender)
 
+    def apology(self) -> BotMessage:
+        return apology(self._local)
+
+    async def engine_ready(self) -> bool:
+        """Take a message now: the engine answers, or has been down past the deadline."""
+        return await self._readiness.ready()
+
+    async def wait_for_engine(self) -> bool:
+        """Until the engine answers (True) or has been down past the deadline (False)."""
+        return await self._readiness.wait()
+
+    async def first_time(self, key: str, ttl_seconds: int = DAY) -> bool:
+        """True the first time a channel sees `key` (an update or message id) within its lifetime."""
+        return await self._state.claim(key, ttl_seconds)
+
+    async def store(self, key: str, value: str, ttl_seconds: int = DAY) -> None:
+        await self._state.put(key, value, ttl_seconds)
+
+    async def stored(self, key: str) -> str | None:
+        return await self._state.get(key)
+
+    def keeps(self, name: str) -> None:
+        """A channel declares a value it keeps per conversation, so "forget me" drops it too."""
+        self._kept.add(name)
+
+    async def remember(self, conversation_id: str, name: str, value: str, ttl_seconds: int = DAY) -> None:
+        await self._state.put(self._value_key(name, conversation_id), value, ttl_seconds)
+
+    async def recall(self, conversation_id: str, name: str) -> str | None:
+        return await self._state.get(self._value_key(name, conversation_id))
+
+    def _value_key(self, name: str, conversation_id: str) -> str:
+        if name not in self._kept:
+            raise ValueError(f"declare {name!r} with keeps() first, so that forget me drops it")
+        return f"{name}:{conversation_id}"
+
+    async def opted_out(self, conversation_id: str) -> bool:
+        return await self._contacts.opted_out(conversation_id)
+
+    async def set_opted_out(self, conversation_id: str, channel: str, opted_out: bool) -> None:
+        await self._contacts.set_opted_out(conversation_id, channel, opted_out)
+
+    async def aclose(self) -> None:
+        """At shutdown: write what the usage recorder still holds, close the shared state."""
+        await self._usage.aclose()
+        await self._state.aclose()
+
     async def known_referral(self, text: object) -> str | None:
         """The canonical code if `text` is an active champion's or venue's code (SMS keywords)."""
         return await self._referrals.known(text)
 
-    async def turn(self, channel: str, raw_sender: str, text: str) -> list[BotMessage]:
-        """A message the resident typed (or a button's payload, as the web chat sends it)."""
+    async def turn(self, channel: str, raw_sender: str, text: str, *, hold: bool = False) -> list[BotMessage]:
+        """A message the resident typed (or a button's payload, as the web chat sends it).
+
+        `hold`: the channel's platform keeps unanswered messages (Telegram), so an engine that is
+        down is waited for, up to the deadline, rather than apologised for at once."""
         conversation = self.conversation_id(channel, raw_sender)
         cleaned = clean(text)
         if not cleaned:
@@ -201,7 +228,9 @@ class Conversations:
             return await self._say(conversation, notice.details_removed(self._local, self._days))
         chosen = resolve(await self._state.options(conversation), redacted)
         message = chosen or safe_for_engine(redacted, BUTTON_INTENTS)
-        replies = await self._exchange(channel, conversation, message, typed=None if chosen else redacted)
+        replies = await self._exchange(
+            channel, conversation, message, typed=None if chosen else redacted, hold=hold
+        )
         if removed:
             replies.insert(0, BotMessage(notice.details_removed(self._local, self._days)))
         return replies
@@ -212,24 +241,26 @@ class Conversations:
         await self._state.remember_options(conversation, offered_options(replies))
         return replies
 
-    async def start(self, channel: str, raw_sender: str, code: str | None = None) -> list[BotMessage]:
+    async def start(
+        self, channel: str, raw_sender: str, code: str | None = None, *, hold: bool = False
+    ) -> list[BotMessage]:
         """The first message from a link or keyword that may carry a champion's or venue's code."""
         conversation = self.conversation_id(channel, raw_sender)
         known = await self._referrals.known(code) if code else None
         if known:
             self._usage.record(UsageKind.REFERRAL, channel, conversation, known)
         message = intent_payload("greet", referral_code=known) if known else intent_payload("greet")
-        return await self._exchange(channel, conversation, message, referral_code=known)
+        return await self._exchange(channel, conversation, message, referral_code=known, hold=hold)
 
     async def location(
-        self, channel: str, raw_sender: str, latitude: float, longitude: float
+        self, channel: str, raw_sender: str, latitude: float, longitude: float, *, hold: bool = False
     ) -> list[BotMessage]:
         """A shared location: the nearest-help search from those coordinates (kept to ~100 m)."""
         if not (math.isfinite(latitude) and math.isfinite(longitude)):
             return [BotMessage("Sorry, I couldn't read that location. Please type your postcode.")]
         conversation = self.conversation_id(channel, raw_sender)
         message = intent_payload("find_help", geo=f"geo:{latitude:.3f},{longitude:.3f}")
-        return await self._exchange(channel, conversation, message)
+        return await self._exchange(channel, conversation, message, hold=hold)
 
     async def _exchange(
         self,
@@ -239,11 +270,12 @@ class Conversations:
         *,
         typed: str | None = None,
         referral_code: str | None = None,
+        hold: bool = False,
     ) -> list[BotMessage]:
         first = await self._contacts.arrive(conversation, channel, referral_code)
         self._usage.record(UsageKind.CONVERSATION, channel, conversation)
         try:
-            turn = await self._engine.send(conversation, message, channel)
+            turn = await self._ask_engine(channel, conversation, message, hold=hold)
         except EngineUnavailable as error:
             logger.warning("engine unavailable for %s: %s", conversation, error)
             return [apology(self._local)]
@@ -261,10 +293,33 @@ class Conversations:
             replies.insert(0, BotMessage(notice.first_contact_notice(self._local, self._days)))
         return replies
 
+    async def _ask_engine(self, channel: str, conversation: str, message: str, *, hold: bool) -> EngineTurn:
+        """The engine's turn. An engine that took no connection (restarting) is waited for when
+        the message can be held; the message is then sent again, having never reached it."""
+        held_since: float | None = None
+        while True:
+            try:
+                turn = await self._engine.send(conversation, message, channel)
+            except EngineDown:
+                self._readiness.failed()
+                if not hold:
+                    raise
+                if held_since is None:
+                    held_since = self._readiness.now()
+                    logger.info("engine down: holding a message for %s until it is back", conversation)
+                else:
+                    await self._readiness.pause()  # the probe said up, yet it took no connection
+                if not await self._readiness.wait(since=held_since):
+                    raise
+                continue
+            self._readiness.answered()
+            return turn
+
     async def _carry_out_forget(self, conversation: str) -> str:
         self._usage.forget(person_key(conversation))
         done = await self._forget(conversation)
         await self._state.forget(conversation)
+        await self._state.delete(*(self._value_key(name, conversation) for name in sorted(self._kept)))
         self._contacts.forget(conversation)
         if done:
             return notice.forgotten(self._local, self._days)

@@ -72,14 +72,23 @@ class TelegramGateway:
             response = self.fake.deliver(update)
             assert response.status_code == 200, response.status_code
 
-    def start(self, stack: Stack, env: dict[str, str]) -> None:
+    def start(
+        self,
+        stack: Stack,
+        env: dict[str, str],
+        *,
+        engine_url: str | None = None,
+        connected: set[str] | None = None,
+    ) -> None:
+        """`engine_url`: another way to the engine (one the test can cut); `connected`: the Bot
+        API calls that mean the channel is up (default: it polls, or has set its webhook)."""
         config = self.log.with_suffix(".logging.json")
         config.write_text(json.dumps(LOG_CONFIG))
         variables = {
             **os.environ,
             **env,
             "PYTHONPATH": str(ROOT),
-            "ENGINE_URL": stack.ports.engine_url,
+            "ENGINE_URL": engine_url or stack.ports.engine_url,
             "ACTION_SERVER_URL": stack.ports.action_server_url,
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": self.fake.base_url,
@@ -105,18 +114,18 @@ class TelegramGateway:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=variables, stdout=output, stderr=subprocess.STDOUT
         )
-        self._wait_until_connected()
+        self._wait_until_connected(connected)
 
-    def _wait_until_connected(self, timeout: float = 60) -> None:
+    def _wait_until_connected(self, connected: set[str] | None = None, timeout: float = 60) -> None:
         """Until the channel polls Telegram, or has set its webhook, and has set its commands."""
         deadline = time.monotonic() + timeout
-        ready = "getUpdates" if self.mode == "polling" else "setWebhook"
+        ready = connected or {"getUpdates" if self.mode == "polling" else "setWebhook"}
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise AssertionError(f"the gateway exited: {self.log.read_text()[-3000:]}")
             methods = {call.method for call in self.fake.snapshot()}
-            if {ready, "setMyCommands"} <= methods:
+            if {*ready, "setMyCommands"} <= methods:
                 return
             time.sleep(0.1)
         raise AssertionError(f"the Telegram channel did not connect: {self.log.read_text()[-3000:]}")

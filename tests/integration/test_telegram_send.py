@@ -13,7 +13,7 @@ from telegram import Bot
 
 from bot.channels.telegram.render import TEXT_LIMIT, plan_replies, utf16_len
 from bot.channels.telegram.send import send_plan
-from bot.gateway.turns import BotMessage
+from bot.messages import BotMessage
 from bot.replies import Pin
 from tests.fakes.telegram_api import FakeBotApi
 

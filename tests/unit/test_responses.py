@@ -3,9 +3,9 @@
 import pytest
 import yaml
 
-from bot.gateway.turns import apology
 from bot.kb import answers
 from bot.local import load_local
+from bot.messages import apology
 from bot.privacy import notice
 from bot.settings import ROOT, get_settings
 from tests.readability import SMS_ANSWER_LIMIT, readability_problem

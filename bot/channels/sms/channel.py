@@ -20,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.port import ConversationPort
 from bot.channels.sms import render
 from bot.channels.sms.keywords import Keyword, help_text, keyword, stopped_text
 from bot.channels.sms.providers import Inbound, Rejected, SmsProvider, enabled_providers
-from bot.gateway.turns import BotMessage, Conversations, apology
+from bot.messages import BotMessage
 from bot.referrals import sms_code_candidate
 from bot.settings import Settings
 
@@ -40,7 +41,7 @@ class SmsChannel:
     def __init__(
         self,
         settings: Settings,
-        conversations: Conversations,
+        conversations: ConversationPort,
         providers: Sequence[SmsProvider] | None = None,
     ) -> None:
         self._conversations = conversations
@@ -77,14 +78,14 @@ class SmsChannel:
         except Exception as error:  # the resident hears an apology; the log says where, not who
             frames = "".join(traceback.format_tb(error.__traceback__))
             log.error("SMS turn failed with %s\n%s", type(error).__name__, frames)
-            text = render.sms_reply([apology(self._conversations.local)])
+            text = render.sms_reply([self._conversations.apology()])
         return provider.reply(text) if text else provider.no_reply()
 
     async def _first_time(self, provider: SmsProvider, inbound: Inbound) -> bool:
         """False for a message id already handled (a provider retry). With the shared state
         unreachable the message is answered: twice is better than never."""
         try:
-            return await self._conversations.state.claim(f"{CHANNEL}:{provider.name}:{inbound.message_id}")
+            return await self._conversations.first_time(f"{CHANNEL}:{provider.name}:{inbound.message_id}")
         except Exception as error:
             log.warning("SMS duplicate check failed (%s): answering anyway", type(error).__name__)
             return True
@@ -94,14 +95,13 @@ class SmsChannel:
         conversations = self._conversations
         number = inbound.sender
         conversation = conversations.conversation_id(CHANNEL, number)
-        contacts = conversations.contacts
         word = keyword(inbound.text)
-        opted_out = await contacts.opted_out(conversation)
+        opted_out = await conversations.opted_out(conversation)
         if word is Keyword.STOP:
             if opted_out:
                 return None  # confirmed once already
             try:
-                await contacts.set_opted_out(conversation, CHANNEL, True)
+                await conversations.set_opted_out(conversation, CHANNEL, True)
             except SQLAlchemyError as error:
                 log.warning("STOP not recorded: %s", type(error).__name__)
                 return render.fit_reply(["Sorry, that didn't work. Please text STOP again in a minute."], [])
@@ -111,7 +111,7 @@ class SmsChannel:
             return render.fit_reply([help_text(conversations.local, opted_out=opted_out)], [])
         if word is Keyword.START:
             if opted_out:
-                await contacts.set_opted_out(conversation, CHANNEL, False)
+                await conversations.set_opted_out(conversation, CHANNEL, False)
             replies = await conversations.start(CHANNEL, number, None)
         elif opted_out:
             return None

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from bot.gateway.text import clean
 from bot.local import LocalInfo
+from bot.plain_text import clean
 
 
 class Keyword(Enum):

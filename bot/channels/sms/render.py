@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from bot.gateway.turns import BotMessage, offered_options
+from bot.messages import BotMessage, offered_options
 
 MAX_SEGMENTS = 3
 MORE_TITLE = "more"

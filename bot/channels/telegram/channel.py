@@ -6,6 +6,11 @@ TELEGRAM_WEBHOOK_URL, Telegram posts each update to our own Starlette route (as 
 python-telegram-bot's "customwebhookbot" example) with a secret token, and any number of
 replicas can serve it (they share duplicate detection through Redis).
 
+Messages wait at Telegram until the engine can answer them: polling starts only once the engine
+answers its readiness check, and the webhook answers 503 (Telegram tries again later) while it
+does not, so a restart or a deploy loses nothing and apologises for nothing. An engine that stays
+down past ENGINE_DOWN_DEADLINE_SECONDS gets residents the apology, as before.
+
 Telegram being unreachable must not stop the web chat or SMS: the bot connects in the
 background and keeps trying, with growing pauses; a token Telegram rejects is reported once.
 """
@@ -22,10 +27,10 @@ from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 
+from bot.channels.port import ConversationPort
 from bot.channels.telegram.handlers import ALLOWED_UPDATES, COMMANDS, build_application
 from bot.channels.telegram.logs import guard_logs
 from bot.channels.telegram.webhook import WEBHOOK_PATH, UpdateRejected, WebhookEndpoint, webhook_secret
-from bot.gateway.turns import Conversations
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -35,11 +40,12 @@ LAST_RETRY_SECONDS = 60.0
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, conversations: Conversations) -> None:
+    def __init__(self, settings: Settings, conversations: ConversationPort) -> None:
         token = settings.telegram_bot_token or ""
         self._webhook_url = settings.telegram_webhook_url or None
         self._secret = webhook_secret(token, settings.pseudonym_secret, settings.telegram_webhook_secret)
         guard_logs(token, self._secret)
+        self._conversations = conversations
         self._application = build_application(settings, conversations, webhook=self._webhook_url is not None)
         guard_logs(token, self._secret)  # again: building the bot made more loggers
         self._runner: asyncio.Task[None] | None = None
@@ -75,6 +81,11 @@ class TelegramChannel:
         application = self._application
         if not await self._keep_trying("connect", application.initialize):
             return
+        await application.start()
+        try:
+            await application.bot.set_my_commands(COMMANDS)
+        except TelegramError as error:
+            logger.warning("Could not set the bot's command menu: %s", type(error).__name__)
         if self._webhook_url:
             url = self._webhook_url
 
@@ -83,6 +94,7 @@ class TelegramChannel:
                     url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
                 )
 
+            # Updates that come while the engine is down get 503 (`_receive`): Telegram keeps them.
             if not await self._keep_trying("set the webhook", set_webhook):
                 return
         elif application.updater is not None:
@@ -93,15 +105,21 @@ class TelegramChannel:
                     allowed_updates=ALLOWED_UPDATES, error_callback=self._polling_failed
                 )
 
+            # Not one update is taken before the engine can answer it: Telegram keeps them.
+            await self._wait_for_engine()
             if not await self._keep_trying("start polling", start_polling):
                 return
-        await application.start()
         self._ready = True
         logger.info("Telegram channel ready (%s)", "webhook" if self._webhook_url else "long polling")
-        try:
-            await application.bot.set_my_commands(COMMANDS)
-        except TelegramError as error:
-            logger.warning("Could not set the bot's command menu: %s", type(error).__name__)
+
+    async def _wait_for_engine(self) -> None:
+        if await self._conversations.engine_ready():
+            return
+        logger.info("Waiting for the engine before taking Telegram messages")
+        if await self._conversations.wait_for_engine():
+            logger.info("The engine answers: taking Telegram messages")
+        else:
+            logger.warning("The engine is still down after the deadline: residents get the apology")
 
     async def _keep_trying(self, what: str, attempt: Callable[[], Awaitable[Any]]) -> bool:
         """True once `attempt` succeeds; False if Telegram rejects the token (trying again won't help)."""
@@ -133,8 +151,10 @@ class TelegramChannel:
             logger.warning("Telegram polling failed (%s); trying again", type(error).__name__)
 
     async def _receive(self, data: dict[str, Any]) -> bool:
-        """An update from the webhook, into python-telegram-bot's queue (False: not started yet)."""
-        if not self._ready:
+        """An update from the webhook, into python-telegram-bot's queue. False (503: Telegram
+        keeps it and tries again later) while the channel starts, or while the engine cannot
+        answer it, until the engine has been down past the deadline (then it gets the apology)."""
+        if not self._ready or not await self._conversations.engine_ready():
             return False
         try:
             update = Update.de_json(data, self._application.bot)

@@ -1,9 +1,12 @@
-"""One small handler per kind of Telegram update, each a call to the gateway's `Conversations`.
+"""One small handler per kind of Telegram update, each a call to the conversation port.
 
 The bot is for one-to-one chats: in a group, whatever a resident writes would be seen by everyone
 there, so the bot answers only /start and /help, with a link to a private chat, and reads
-nothing else. In a private chat the user's id is the sender; `Conversations` pseudonymises it
-before anything reaches the engine, the database or the logs, and nothing here logs it.
+nothing else. In a private chat the user's id is the sender; the port (bot/channels/port.py)
+pseudonymises it before anything reaches the engine, the database or the logs, and nothing here
+logs it. Every turn is sent with `hold=True`: Telegram keeps what the bot has not taken, so a
+message that meets a restarting engine waits for it (up to the deadline) and gets its real
+answer, not the apology.
 """
 
 from __future__ import annotations
@@ -31,11 +34,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.port import ConversationPort
 from bot.channels.telegram.ordering import OneChatAtATime
 from bot.channels.telegram.render import STORED_MARK, plan_replies
 from bot.channels.telegram.send import send_plan
-from bot.gateway.state import CONVERSATION_VALUES
-from bot.gateway.turns import BotMessage, Conversations, apology
+from bot.messages import BotMessage
 from bot.replies import MENU, intent_payload
 from bot.settings import Settings
 
@@ -55,7 +58,7 @@ NOT_TEXT = (
 )
 # How long a pressed keyboard, or a shown location keyboard, is remembered.
 KEYBOARD_SECONDS = 3600
-KEYBOARD_KEY = CONVERSATION_VALUES[0]  # whether the "Share my location" keyboard is up
+KEYBOARD = "telegram:keyboard"  # kept per conversation: whether "Share my location" is up
 LOCATION_KEYBOARD = "location"
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -80,9 +83,9 @@ TelegramApplication: TypeAlias = "Application[Any, Any, Any, Any, Any, Any]"
 
 
 class TelegramHandlers:
-    def __init__(self, conversations: Conversations) -> None:
+    def __init__(self, conversations: ConversationPort) -> None:
         self._conversations = conversations
-        self._state = conversations.state
+        conversations.keeps(KEYBOARD)
 
     def register(self, application: TelegramApplication) -> None:
         application.add_handler(TypeHandler(Update, self.drop_duplicates), group=-1)
@@ -105,17 +108,21 @@ class TelegramHandlers:
 
     async def drop_duplicates(self, update: Update, context: Context) -> None:
         """Telegram sends an update again when it is not sure we had it: answer it once."""
-        if not await self._state.claim(f"telegram:update:{context.bot.id}:{update.update_id}"):
+        if not await self._conversations.first_time(f"telegram:update:{context.bot.id}:{update.update_id}"):
             raise ApplicationHandlerStop
 
     async def on_start(self, update: Update, context: Context) -> None:
         """/start, or /start CODE from a champion's link t.me/<bot>?start=CODE."""
         code = context.args[0][:64] if context.args else None
-        await self._answer(update, context, lambda raw: self._conversations.start(CHANNEL, raw, code))
+        await self._answer(
+            update, context, lambda raw: self._conversations.start(CHANNEL, raw, code, hold=True)
+        )
 
     def command(self, payload: str) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
         async def on_command(update: Update, context: Context) -> None:
-            await self._answer(update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload))
+            await self._answer(
+                update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload, hold=True)
+            )
 
         return on_command
 
@@ -124,7 +131,9 @@ class TelegramHandlers:
         message = update.effective_message
         text = (message.text or message.caption) if message else None
         if text:
-            await self._answer(update, context, lambda raw: self._conversations.turn(CHANNEL, raw, text))
+            await self._answer(
+                update, context, lambda raw: self._conversations.turn(CHANNEL, raw, text, hold=True)
+            )
 
     async def on_location(self, update: Update, context: Context) -> None:
         """A shared location: the nearest help from where the resident is."""
@@ -134,7 +143,9 @@ class TelegramHandlers:
         await self._answer(
             update,
             context,
-            lambda raw: self._conversations.location(CHANNEL, raw, place.latitude, place.longitude),
+            lambda raw: self._conversations.location(
+                CHANNEL, raw, place.latitude, place.longitude, hold=True
+            ),
         )
 
     async def on_other(self, update: Update, context: Context) -> None:
@@ -155,12 +166,15 @@ class TelegramHandlers:
         if query.message is None or chat is None or chat.type != ChatType.PRIVATE or not query.data:
             return
         pressed = hashlib.sha256(f"{self._conversation(update)}:{query.message.message_id}".encode())
-        if not await self._state.claim(f"telegram:pressed:{pressed.hexdigest()}", KEYBOARD_SECONDS):
+        key = f"telegram:pressed:{pressed.hexdigest()}"
+        if not await self._conversations.first_time(key, KEYBOARD_SECONDS):
             return  # a second tap on the same keyboard
         with contextlib.suppress(TelegramError):  # already gone, or too old to edit
             await query.edit_message_reply_markup(reply_markup=None)
         payload = await self._payload(query.data)
-        await self._answer(update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload))
+        await self._answer(
+            update, context, lambda raw: self._conversations.turn(CHANNEL, raw, payload, hold=True)
+        )
 
     async def on_group_command(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -179,7 +193,7 @@ class TelegramHandlers:
         if chat is None or chat.type != ChatType.PRIVATE:
             return
         try:
-            await context.bot.send_message(chat.id, apology(self._conversations.local).text or "")
+            await context.bot.send_message(chat.id, self._conversations.apology().text or "")
         except TelegramError as error:
             logger.warning("Could not send the apology either: %s", type(error).__name__)
 
@@ -198,20 +212,21 @@ class TelegramHandlers:
     async def _send(
         self, context: Context, chat_id: int, conversation: str, replies: list[BotMessage]
     ) -> None:
-        key = KEYBOARD_KEY.format(conversation=conversation)
-        shown = await self._state.get(key) == LOCATION_KEYBOARD
+        conversations = self._conversations
+        shown = await conversations.recall(conversation, KEYBOARD) == LOCATION_KEYBOARD
         plan = plan_replies(replies, keyboard_shown=shown)
         for data, payload in plan.long_payloads.items():
-            await self._state.put(f"telegram:button:{data}", payload)
+            await conversations.store(f"telegram:button:{data}", payload)
         await send_plan(context.bot, chat_id, plan)
         if plan.keyboard_shown != shown:
-            await self._state.put(key, LOCATION_KEYBOARD if plan.keyboard_shown else "", KEYBOARD_SECONDS)
+            value = LOCATION_KEYBOARD if plan.keyboard_shown else ""
+            await conversations.remember(conversation, KEYBOARD, value, KEYBOARD_SECONDS)
 
     async def _payload(self, data: str) -> str:
         """The payload a button stands for; an expired long one opens the menu."""
         if not data.startswith(STORED_MARK):
             return data
-        return await self._state.get(f"telegram:button:{data}") or MENU.payload
+        return await self._conversations.stored(f"telegram:button:{data}") or MENU.payload
 
     @staticmethod
     async def _typing(context: Context, chat_id: int) -> None:
@@ -227,7 +242,7 @@ FLOOD_RETRIES = 3
 
 
 def build_application(
-    settings: Settings, conversations: Conversations, *, webhook: bool
+    settings: Settings, conversations: ConversationPort, *, webhook: bool
 ) -> TelegramApplication:
     """The python-telegram-bot Application, wired; webhook mode has no Updater (our route feeds it)."""
     builder = (

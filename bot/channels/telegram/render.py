@@ -30,8 +30,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot.gateway.turns import BotMessage
-from bot.replies import Pin
+from bot.messages import BotMessage, Pin
 
 TEXT_LIMIT = 4096
 CALLBACK_DATA_BYTES = 64

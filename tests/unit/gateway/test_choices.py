@@ -28,9 +28,12 @@ async def test_options_are_kept_per_conversation_and_bounded() -> None:
     assert await state.options("a") == []
     assert await state.options("c") == BUTTONS
     await state.put("telegram:keyboard:c", "location")
+    await state.put("telegram:button:x", "/find_help")
     await state.forget("c")
     assert await state.options("c") == []
+    await state.delete("telegram:keyboard:c")
     assert await state.get("telegram:keyboard:c") is None
+    assert await state.get("telegram:button:x") == "/find_help"
 
 
 async def test_state_entries_expire() -> None:

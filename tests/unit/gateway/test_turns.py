@@ -11,7 +11,8 @@ from sqlalchemy import select
 from bot.db import migrate
 from bot.db.models import Contact, DigitalChampion, UsageEvent, UsageKind
 from bot.db.session import session_scope
-from bot.gateway.engine import EngineTurn, EngineUnavailable, Understood
+from bot.gateway.engine import EngineDown, EngineTurn, EngineUnavailable, Understood
+from bot.gateway.readiness import EngineReadiness
 from bot.gateway.state import MemoryState
 from bot.gateway.turns import Conversations, forget_in_thread, from_engine
 from bot.local import load_local
@@ -20,6 +21,7 @@ from bot.pseudonym import person_key
 from bot.referrals import ReferralCodes
 from bot.settings import get_settings
 from bot.usage.recorder import UsageRecorder
+from tests.unit.gateway.restarting import DEADLINE, Clock, Probe
 
 LOCAL = load_local(get_settings().local_file)
 MENU = [{"title": "Menu", "payload": "/help"}]
@@ -138,6 +140,25 @@ async def test_a_confirmed_forget_deletes_and_says_so(world: World) -> None:
     assert "90 days" in ((await world.conversations.turn("web", "w", "hi"))[0].text or ""), "a fresh start"
 
 
+async def test_forget_me_drops_the_values_channels_keep_for_the_conversation(world: World) -> None:
+    conversations = world.conversations
+    conversations.keeps("telegram:keyboard")
+    mine, other = conversations.conversation_id("web", "w"), conversations.conversation_id("web", "v")
+    for conversation in (mine, other):
+        await conversations.remember(conversation, "telegram:keyboard", "location")
+    await conversations.store("telegram:button:x", "/find_help")
+    world.engine.replies = [EngineTurn([{"custom": {"forget": True}}])]
+    await conversations.turn("web", "w", "/forget_confirm")
+    assert await conversations.recall(mine, "telegram:keyboard") is None
+    assert await conversations.recall(other, "telegram:keyboard") == "location"
+    assert await conversations.stored("telegram:button:x") == "/find_help"  # nobody's in particular
+
+
+async def test_a_value_nobody_declared_cannot_be_kept(world: World) -> None:
+    with pytest.raises(ValueError, match="keeps"):
+        await world.conversations.remember("c", "undeclared", "x")
+
+
 async def test_a_forget_that_fails_says_so_with_the_helpline(world: World) -> None:
     async def refuse(conversation: str) -> bool:
         return False
@@ -153,6 +174,69 @@ async def test_an_engine_that_fails_gets_an_apology(world: World) -> None:
     for _ in range(2):
         [reply] = await world.conversations.turn("web", "w", "hi")
         assert "Sorry" in (reply.text or "") and LOCAL.helpline.phone in (reply.text or "")
+
+
+def restarting_engine(world: World, probe: Probe) -> Clock:
+    """The engine's readiness, with time that moves only while the gateway waits."""
+    clock = Clock()
+    world.conversations._readiness = EngineReadiness(probe, DEADLINE, clock=clock, sleep=clock.sleep)
+    return clock
+
+
+async def test_a_held_message_waits_for_a_restarting_engine_and_gets_its_real_answer(world: World) -> None:
+    clock = restarting_engine(world, Probe([False, False, True]))
+    world.engine.replies = [EngineDown("refused"), EngineTurn([{"text": "Free data...", "buttons": MENU}])]
+    replies = await world.conversations.turn("telegram", "42", "free data?", hold=True)
+    assert [m.text for m in replies][1:] == ["Free data..."]
+    assert "90 days" in (replies[0].text or "")  # the first contact is still told about their data
+    assert [text for _, text, _ in world.engine.sent] == [
+        "free data?",
+        "free data?",
+    ]  # it never got the first
+    assert 0 < clock.now - 1000.0 < DEADLINE
+    rows = await world.usage_rows()
+    assert [r for r in rows if r[0] is UsageKind.CONVERSATION] == [(UsageKind.CONVERSATION, "telegram", "")]
+
+
+async def test_a_held_message_gets_the_apology_when_the_engine_stays_down_past_the_deadline(
+    world: World,
+) -> None:
+    clock = restarting_engine(world, Probe([False]))
+    world.engine.replies = [EngineDown("refused")]
+    [reply] = await world.conversations.turn("telegram", "42", "free data?", hold=True)
+    assert "Sorry" in (reply.text or "") and LOCAL.helpline.phone in (reply.text or "")
+    assert DEADLINE <= clock.now - 1000.0 < DEADLINE + 2
+    assert len(world.engine.sent) == 1
+    # Down past the deadline: the next held message is not kept waiting again.
+    world.engine.replies = [EngineDown("refused")]
+    waited = clock.now
+    [reply] = await world.conversations.turn("telegram", "42", "hello?", hold=True)
+    assert "Sorry" in (reply.text or "") and clock.now == waited
+
+
+async def test_an_engine_whose_probe_says_up_but_takes_no_connection_is_tried_with_pauses(
+    world: World,
+) -> None:
+    clock = restarting_engine(world, Probe([True]))
+    world.engine.replies = [EngineDown("refused")] * 1000
+    replies = await world.conversations.turn("telegram", "42", "hello", hold=True)
+    assert "Sorry" in (replies[-1].text or "")
+    assert DEADLINE <= clock.now - 1000.0 < DEADLINE + 2 and len(world.engine.sent) <= DEADLINE + 2
+
+
+async def test_without_hold_an_engine_that_is_down_gets_the_apology_at_once(world: World) -> None:
+    clock = restarting_engine(world, Probe([False, True]))
+    world.engine.replies = [EngineDown("refused")]
+    [reply] = await world.conversations.turn("sms", "1", "hello", hold=False)
+    assert "Sorry" in (reply.text or "") and clock.slept == []
+    assert not await world.conversations.engine_ready()  # the turn told the gateway it is down
+
+
+async def test_a_slow_engine_is_not_sent_the_message_twice(world: World) -> None:
+    clock = restarting_engine(world, Probe([True]))
+    world.engine.replies = [EngineUnavailable("ReadTimeout")]
+    [reply] = await world.conversations.turn("telegram", "42", "hello", hold=True)
+    assert "Sorry" in (reply.text or "") and len(world.engine.sent) == 1 and clock.slept == []
 
 
 async def test_questions_and_misunderstandings_are_counted_without_personal_data(world: World) -> None:

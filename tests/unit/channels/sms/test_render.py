@@ -19,7 +19,7 @@ from bot.channels.sms.render import (
     sms_reply,
     to_gsm,
 )
-from bot.gateway.turns import BotMessage
+from bot.messages import BotMessage
 from tests.readability import readability_problem
 
 MORE = {"title": "More", "payload": "/more_detail"}

@@ -19,7 +19,7 @@ from bot.channels.telegram.render import (
     split_text,
     utf16_len,
 )
-from bot.gateway.turns import BotMessage
+from bot.messages import BotMessage
 from bot.replies import Pin
 
 MENU_BUTTONS = [
