@@ -19,6 +19,7 @@ from typing import Any
 from bot.db.models import UsageKind
 from bot.gateway.choices import resolve
 from bot.gateway.engine import Engine, EngineTurn, EngineUnavailable
+from bot.gateway.limits import SLOW_DOWN, FloodGuard, MemoryRateLimiter
 from bot.gateway.state import SharedState
 from bot.gateway.text import clean, safe_for_engine
 from bot.local import LocalInfo
@@ -136,6 +137,11 @@ def apology(local: LocalInfo) -> BotMessage:
     )
 
 
+def slow_down() -> BotMessage:
+    """What a sender refused by the flood limits (bot/gateway/limits.py) is told."""
+    return BotMessage(SLOW_DOWN)
+
+
 class Conversations:
     def __init__(
         self,
@@ -150,6 +156,7 @@ class Conversations:
         forget: Forget,
         max_message_chars: int = 1000,
         retention_days: int = 90,
+        guard: FloodGuard | None = None,
     ) -> None:
         self._engine = engine
         self._secret = secret
@@ -161,6 +168,8 @@ class Conversations:
         self._forget = forget
         self._max_chars = max_message_chars
         self._days = retention_days
+        # Channels ask it before a turn (one at a time per conversation, rate limits).
+        self._guard = guard or FloodGuard(MemoryRateLimiter())
 
     @property
     def state(self) -> SharedState:
@@ -173,6 +182,10 @@ class Conversations:
     @property
     def usage(self) -> UsageRecorder:
         return self._usage
+
+    @property
+    def guard(self) -> FloodGuard:
+        return self._guard
 
     @property
     def local(self) -> LocalInfo:
