@@ -443,6 +443,8 @@ def our_bot(engines: int, tracker_store: str | None, redis_url: str | None, log_
             "TRACKER_STORE_URL": tracker_store or f"sqlite:///{Path(tmp) / 'tracker.db'}",
             "PSEUDONYM_SECRET": "bench-secret",
             "POSTCODE_AREAS": "LS",
+            # All the simulated residents send from 127.0.0.1: no per-address flood limit.
+            "ADDRESS_TURNS_PER_MINUTE": "0",
         }
         if engines > 1 or redis_url:
             env["REDIS_URL"] = redis_url or DEFAULT_REDIS

@@ -55,3 +55,14 @@ def apology(local: LocalInfo) -> BotMessage:
         f"Sorry, I'm having a problem right now. Please try again in a minute, "
         f"or call {helpline.name} on {helpline.phone}."
     )
+
+
+# What a sender refused by the flood limits (bot/flood_limits.py) is told.
+SLOW_DOWN = (
+    "You're sending messages faster than I can answer. Please wait for my reply, then send your next message."
+)
+
+
+def slow_down() -> BotMessage:
+    """What a sender refused by the flood limits is told: no menu, so SMS numbering stays right."""
+    return BotMessage(SLOW_DOWN)

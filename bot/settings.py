@@ -101,6 +101,18 @@ class Settings(BaseSettings):
     # The number residents text, shown on flyers ("Text HELLO AB12 to 07700 900123").
     sms_number: str = "07700 900123"
 
+    # Flood limits (bot/flood_limits.py): a conversation's turns go one at a time, with at
+    # most this many more waiting; further ones are told to slow down, never reaching the engine.
+    max_waiting_turns: int = 2
+    # Per sender (a web chat id, an SMS number, a Telegram chat): a burst, then a steady rate.
+    # 0 turns a minute: no limit.
+    sender_turn_burst: int = 20
+    sender_turns_per_minute: float = 30
+    # Per web chat client address: many residents can share one (a library's wifi, a mobile
+    # network), so this is much wider. Load generators on one machine need it raised.
+    address_turn_burst: int = 120
+    address_turns_per_minute: float = 600
+
     # Staff admin and reports.
     session_secret: str = Field(default_factory=_session_secret)
     staff_session_minutes: int = 30

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.flood_limits import FloodGuard
 from bot.local import LocalInfo
 from bot.messages import BotMessage
 
@@ -55,6 +56,11 @@ class ConversationPort(Protocol):
 
     async def known_referral(self, text: object) -> str | None:
         """The canonical code if `text` is an active champion's or venue's code."""
+        ...
+
+    @property
+    def guard(self) -> FloodGuard:
+        """Asked before a turn: one at a time per conversation, and the rate limits."""
         ...
 
     def apology(self) -> BotMessage:

@@ -22,12 +22,16 @@ from starlette.staticfiles import StaticFiles
 
 from bot.channels import enabled_channels
 from bot.db.session import ping as database_ping
+from bot.flood_limits import FloodGuard, FloodLimits, Limit, client_address, create_rate_limiter
 from bot.gateway.engine import RasaEngine
 from bot.gateway.readiness import EngineReadiness
 from bot.gateway.security import SecurityHeadersMiddleware
 from bot.gateway.state import create_state
+from bot.gateway.text import is_text
 from bot.gateway.turns import Conversations, forget_in_thread
+from bot.http_body import BodyTooLarge, NotJson, parse_json, read_limited
 from bot.local import LocalInfo, load_local
+from bot.messages import slow_down
 from bot.privacy.contacts import ContactBook
 from bot.privacy.purge import purge_every_day
 from bot.referrals import ReferralCodes
@@ -55,21 +59,28 @@ async def web_chat(request: Request) -> Response:
 async def rest_webhook(request: Request) -> Response:
     """Rasa's REST channel format, so existing Rasa clients (and our web chat) work unchanged."""
     try:
-        body = await request.json()
-    except ValueError:
+        body = parse_json(await read_limited(request))
+    except BodyTooLarge:
+        return JSONResponse({"error": "Request too large"}, status_code=413)
+    except NotJson:
         return JSONResponse({"error": 'Send JSON: {"sender": ..., "message": ...}'}, status_code=400)
     sender, message = (body.get("sender"), body.get("message")) if isinstance(body, dict) else (None, None)
-    if not isinstance(sender, str) or not sender or len(sender) > MAX_SENDER_CHARS:
+    if not is_text(sender) or not sender or len(sender) > MAX_SENDER_CHARS:
         return JSONResponse({"error": "'sender' must be a non-empty string"}, status_code=400)
     if not isinstance(message, str):
         return JSONResponse({"error": "'message' must be a string"}, status_code=400)
     conversations: Conversations = request.app.state.conversations
-    referral = body.get("referral")
-    if referral is not None and not message.strip():
-        # The web chat opened from a champion's link (/?ref=CODE): start with their code.
-        replies = await conversations.start("web", sender, str(referral)[:MAX_SENDER_CHARS])
-    else:
-        replies = await conversations.turn("web", sender, message)
+    conversation = conversations.conversation_id("web", sender)
+    async with conversations.guard.turn(conversation, client_address(request)) as refused:
+        if refused:  # a flood: this sender's turns wait for it, not everyone's
+            retry = {"Retry-After": str(round(refused.retry_after_seconds))}
+            return JSONResponse([slow_down().as_rest(sender)], headers=retry)
+        referral = body.get("referral")
+        if referral is not None and not message.strip():
+            # The web chat opened from a champion's link (/?ref=CODE): start with their code.
+            replies = await conversations.start("web", sender, str(referral)[:MAX_SENDER_CHARS])
+        else:
+            replies = await conversations.turn("web", sender, message)
     return JSONResponse([reply.as_rest(sender) for reply in replies])
 
 
@@ -112,7 +123,18 @@ def build_conversations(
         max_message_chars=settings.max_message_chars,
         retention_days=settings.retention_days,
         readiness=readiness or EngineReadiness(engine.ready, settings.engine_down_deadline_seconds),
+        guard=build_guard(settings),
     )
+
+
+def build_guard(settings: Settings) -> FloodGuard:
+    """The flood limits from settings, shared in Redis when several gateways run."""
+    limits = FloodLimits(
+        max_waiting=settings.max_waiting_turns,
+        sender=Limit.per_minute(settings.sender_turns_per_minute, settings.sender_turn_burst),
+        address=Limit.per_minute(settings.address_turns_per_minute, settings.address_turn_burst),
+    )
+    return FloodGuard(create_rate_limiter(settings.redis_url), limits)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -144,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await channel.stop()
             retention.cancel()
             await conversations.aclose()
+            await conversations.guard.aclose()
             await engine.aclose()
             if geocoder is not None:
                 geocoder.close()

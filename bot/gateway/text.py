@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from bot.plain_text import clean
+from bot.plain_text import clean, is_text
 
-__all__ = ["clean", "safe_for_engine"]
+__all__ = ["clean", "is_text", "safe_for_engine"]
 
 _INTENT_PAYLOAD = re.compile(r"^/([a-z_]+)(\{.*\})?$", re.DOTALL)
 # Entities a button may carry. Others (a referral code, shared coordinates) are only ever set

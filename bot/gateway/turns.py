@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.db.models import UsageKind
+from bot.flood_limits import FloodGuard, MemoryRateLimiter
 from bot.gateway.choices import resolve
 from bot.gateway.engine import Engine, EngineDown, EngineTurn, EngineUnavailable
 from bot.gateway.readiness import EngineReadiness, always_ready
@@ -123,6 +124,7 @@ class Conversations:
         max_message_chars: int = 1000,
         retention_days: int = 90,
         readiness: EngineReadiness | None = None,
+        guard: FloodGuard | None = None,
     ) -> None:
         self._engine = engine
         self._secret = secret
@@ -136,6 +138,8 @@ class Conversations:
         self._days = retention_days
         self._kept: set[str] = set()
         self._readiness = readiness or always_ready()
+        # Channels ask it before a turn (one at a time per conversation, rate limits).
+        self._guard = guard or FloodGuard(MemoryRateLimiter())
 
     # Kept for code written against the old seams while issue 12's branches merge; channels use
     # the narrow methods below (bot/channels/port.py), so remove these once nothing calls them.
@@ -150,6 +154,10 @@ class Conversations:
     @property
     def usage(self) -> UsageRecorder:
         return self._usage
+
+    @property
+    def guard(self) -> FloodGuard:
+        return self._guard
 
     @property
     def local(self) -> LocalInfo:

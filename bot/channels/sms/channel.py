@@ -2,8 +2,9 @@
 
 A text goes: provider checks the request is genuine (403 if not) and reads it (4xx if it is
 not a message) -> a retried message id is answered with nothing -> STOP / START / HELP are
-handled here -> a number that said STOP gets nothing until START -> a first text that is a
-champion's code ("HELLO LIB-CENTRAL") starts the conversation with it -> otherwise an ordinary
+handled here -> a number that said STOP gets nothing until START -> a number sending faster
+than the flood limits allow is told once to slow down (bot/flood_limits.py) -> a first text
+that is a champion's code ("HELLO LIB-CENTRAL") starts the conversation with it -> otherwise an ordinary
 turn. The reply is one text within 3 segments, with the buttons as numbered options. Whatever
 goes wrong inside, the resident gets a short apology, and the provider never sees a 5xx (it
 would retry, and the resident would get the answer twice).
@@ -24,7 +25,7 @@ from bot.channels.port import ConversationPort
 from bot.channels.sms import render
 from bot.channels.sms.keywords import Keyword, help_text, keyword, stopped_text
 from bot.channels.sms.providers import Inbound, Rejected, SmsProvider, enabled_providers
-from bot.messages import BotMessage
+from bot.messages import BotMessage, slow_down
 from bot.referrals import sms_code_candidate
 from bot.settings import Settings
 
@@ -112,11 +113,15 @@ class SmsChannel:
         if word is Keyword.START:
             if opted_out:
                 await conversations.set_opted_out(conversation, CHANNEL, False)
-            replies = await conversations.start(CHANNEL, number, None)
         elif opted_out:
             return None
-        else:
-            replies = await self._turn(number, inbound.text)
+        async with conversations.guard.turn(conversation) as refused:
+            if refused:  # each text costs: told once, then nothing for a while
+                return render.sms_reply([slow_down()]) if refused.tell else None
+            if word is Keyword.START:
+                replies = await conversations.start(CHANNEL, number, None)
+            else:
+                replies = await self._turn(number, inbound.text)
         return render.sms_reply(replies)
 
     async def _turn(self, number: str, text: str) -> list[BotMessage]:

@@ -38,7 +38,7 @@ from bot.channels.port import ConversationPort
 from bot.channels.telegram.ordering import OneChatAtATime
 from bot.channels.telegram.render import STORED_MARK, plan_replies
 from bot.channels.telegram.send import send_plan
-from bot.messages import BotMessage
+from bot.messages import BotMessage, slow_down
 from bot.replies import MENU, intent_payload
 from bot.settings import Settings
 
@@ -202,12 +202,18 @@ class TelegramHandlers:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
-        typing = asyncio.create_task(self._typing(context, chat.id))
-        try:
-            replies = await ask(str(user.id))
-        finally:
-            await typing
-        await self._send(context, chat.id, self._conversation(update), replies)
+        conversation = self._conversation(update)
+        async with self._conversations.guard.turn(conversation) as refused:
+            if refused:  # told once; more replies would spend the bot's own sending limit
+                if refused.tell:
+                    await self._send(context, chat.id, conversation, [slow_down()])
+                return
+            typing = asyncio.create_task(self._typing(context, chat.id))
+            try:
+                replies = await ask(str(user.id))
+            finally:
+                await typing
+        await self._send(context, chat.id, conversation, replies)
 
     async def _send(
         self, context: Context, chat_id: int, conversation: str, replies: list[BotMessage]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from bot.http_body import BodyTooLarge, NotJson, parse_json, read_limited
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -55,14 +56,11 @@ class WebhookEndpoint:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
             return Response(status_code=403)
-        if int(request.headers.get("content-length") or 0) > MAX_UPDATE_BYTES:
-            return Response(status_code=413)
-        body = await request.body()
-        if len(body) > MAX_UPDATE_BYTES:
-            return Response(status_code=413)
         try:
-            update = json.loads(body)
-        except ValueError:
+            update = parse_json(await read_limited(request, MAX_UPDATE_BYTES))
+        except BodyTooLarge:
+            return Response(status_code=413)
+        except NotJson:
             return JSONResponse({"error": "Send a Telegram update as JSON"}, status_code=400)
         if not isinstance(update, dict):
             return JSONResponse({"error": "Send a Telegram update as JSON"}, status_code=400)

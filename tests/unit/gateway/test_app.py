@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from bot.gateway import app as gateway_app
 from bot.gateway.app import create_app
+from bot.gateway.engine import EngineTurn
 from bot.local import load_local
+from bot.messages import SLOW_DOWN
 from bot.settings import Settings
 
 
@@ -78,3 +87,128 @@ def test_a_public_deployment_must_set_its_own_secrets(monkeypatch: pytest.Monkey
     with pytest.raises(RuntimeError, match="PSEUDONYM_SECRET and SESSION_SECRET"):
         create_app(Settings(public_base_url="https://bot.example.org"))
     create_app(Settings(public_base_url="https://bot.example.org", pseudonym_secret="a", session_secret="b"))
+
+
+# --- bad bodies: a clear 4xx, never a 500 or an apology ----------------------------------------
+def test_a_body_over_the_limit_is_refused_with_413(client: TestClient) -> None:
+    big = b'{"sender": "a", "message": "' + b"x" * 1_000_000 + b'"}'
+    response = client.post(
+        "/webhooks/rest/webhook", content=big, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_a_chunked_body_over_the_limit_is_refused(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: only reading finds the size
+        yield b'{"sender": "a", "message": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = client.post("/webhooks/rest/webhook", content=chunks())
+    assert response.status_code == 413
+
+
+def test_json_nested_too_deep_is_a_400(client: TestClient) -> None:
+    # 100,000 deep is over the size limit (413); 20,000 is under it and far past Python's parser.
+    deep = '{"sender": "a", "message": "hi", "x": ' + "[" * 20_000 + "]" * 20_000 + "}"
+    response = client.post(
+        "/webhooks/rest/webhook", content=deep, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "Send JSON" in response.json()["error"]
+
+
+def test_a_sender_that_is_not_text_is_a_400(client: TestClient) -> None:
+    body = '{"sender": "\\ud800", "message": "hello"}'
+    response = client.post(
+        "/webhooks/rest/webhook", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+# --- over a fake engine: what reaches it -----------------------------------------------------
+@dataclass
+class GatedEngine:
+    """Answers at once, except a sender's turns wait while `held` holds its id."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    held: set[str] = field(default_factory=set)
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, sender_id: str, text: str, channel: str) -> EngineTurn:
+        self.sent.append((sender_id, text))
+        if sender_id in self.held:
+            await self.opened.wait()
+        return EngineTurn([{"text": f"You said {text}", "buttons": [{"title": "Menu", "payload": "/help"}]}])
+
+    async def ready(self) -> bool:
+        return True
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch) -> GatedEngine:
+    fake = GatedEngine()
+    monkeypatch.setattr(gateway_app, "RasaEngine", lambda urls, timeout: fake)
+    return fake
+
+
+def faked_app(tmp_path: Path, **settings: Any) -> Starlette:
+    return create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'gateway.db'}", pseudonym_secret="test", **settings)
+    )
+
+
+def web(app: Starlette, address: str = "10.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://gateway")
+
+
+async def say(client: httpx.AsyncClient, sender: str, text: str) -> list[str]:
+    response = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+    assert response.status_code == 200
+    return [m.get("text", "") for m in response.json()]
+
+
+async def test_a_lone_surrogate_is_cleaned_not_an_apology(tmp_path: Path, engine: GatedEngine) -> None:
+    body = '{"sender": "abc", "message": "hello \\ud800there"}'
+    async with web(faked_app(tmp_path)) as client:
+        response = await client.post(
+            "/webhooks/rest/webhook", content=body, headers={"content-type": "application/json"}
+        )
+    assert response.status_code == 200
+    assert engine.sent[-1][1] == "hello there"
+    assert not any("Sorry" in m.get("text", "") for m in response.json())
+
+
+async def test_a_flooding_sender_is_told_to_slow_down_and_others_are_answered(
+    tmp_path: Path, engine: GatedEngine
+) -> None:
+    app = faked_app(tmp_path)
+    flooder = app.state.conversations.conversation_id("web", "flooder")
+    engine.held.add(flooder)
+    async with web(app) as client:
+        flood = [asyncio.create_task(say(client, "flooder", f"message {n}")) for n in range(50)]
+        while sum(task.done() for task in flood) < 47:
+            await asyncio.sleep(0.01)
+        assert await say(client, "neighbour", "hello") == ["You said hello"]
+        engine.opened.set()
+        replies = await asyncio.gather(*flood)
+    slowed = [r for r in replies if r == [SLOW_DOWN]]
+    assert len(slowed) == 47
+    assert [sender for sender, _ in engine.sent].count(flooder) == 3, "one running, two waiting"
+
+
+async def test_many_made_up_senders_from_one_address_meet_its_limit(
+    tmp_path: Path, engine: GatedEngine
+) -> None:
+    app = faked_app(tmp_path, address_turn_burst=5, address_turns_per_minute=1)
+    async with web(app, "10.0.0.7") as client:
+        replies = [await say(client, f"made-up-{n}", "hi") for n in range(8)]
+    async with web(app, "10.0.0.8") as client:
+        assert await say(client, "elsewhere", "hi") == ["You said hi"]
+    assert [r == [SLOW_DOWN] for r in replies] == [False] * 5 + [True] * 3
+    assert len(engine.sent) == 6

@@ -1,4 +1,4 @@
-from bot.gateway.text import clean, safe_for_engine
+from bot.gateway.text import clean, is_text, safe_for_engine
 
 ALLOWED = frozenset({"help", "more_detail"})
 
@@ -27,3 +27,9 @@ def test_entities_only_the_gateway_sets_cannot_be_typed() -> None:
     assert safe_for_engine('/find_help{"geo": "geo:53.8,-1.5"}', greet).startswith("find_help")
     assert safe_for_engine('/find_help{"need": "sight_loss"}', greet) == '/find_help{"need": "sight_loss"}'
     assert safe_for_engine("/find_help{not json}", greet) == "find_help{not json}"
+
+
+def test_a_lone_surrogate_is_cleaned_out_so_the_text_can_be_sent_on() -> None:
+    assert clean("hello \ud800there\udfff") == "hello there"
+    clean("a\ud83d").encode("utf-8")  # would raise with the surrogate left in
+    assert is_text("hello") and not is_text("a\ud800") and not is_text(5)

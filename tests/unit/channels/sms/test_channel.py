@@ -20,10 +20,12 @@ from bot.channels.sms.render import segments
 from bot.db import migrate
 from bot.db.models import Contact, DigitalChampion
 from bot.db.session import session_scope
+from bot.flood_limits import FloodGuard, FloodLimits, Limit, MemoryRateLimiter
 from bot.gateway.engine import EngineTurn, EngineUnavailable
 from bot.gateway.state import MemoryState
 from bot.gateway.turns import Conversations
 from bot.local import load_local
+from bot.messages import SLOW_DOWN
 from bot.privacy.contacts import ContactBook
 from bot.referrals import ReferralCodes
 from bot.settings import Settings, get_settings
@@ -93,7 +95,7 @@ class Phone:
         return messages[0].text if messages else None
 
 
-def build(url: str, engine: FakeEngine) -> TestClient:
+def build(url: str, engine: FakeEngine, guard: FloodGuard | None = None) -> TestClient:
     conversations = Conversations(
         engine,
         "secret",
@@ -103,6 +105,7 @@ def build(url: str, engine: FakeEngine) -> TestClient:
         usage=UsageRecorder(url),
         referrals=ReferralCodes(url),
         forget=lambda conversation: _false(),
+        guard=guard,
     )
     settings = Settings(
         database_url=url,
@@ -263,3 +266,17 @@ def test_bot_text_is_sent_as_gsm7_and_escaped(phone: Phone) -> None:
     ]
     text = phone.text("hello")
     assert text is not None and text.endswith("It's free - see <gov.uk/x> & more")
+
+
+def test_a_number_over_its_rate_is_told_once_then_gets_nothing_and_never_reaches_the_engine(
+    url: str,
+) -> None:
+    frozen = lambda: 1000.0  # noqa: E731  (no time passes: the rate never refills)
+    limits = FloodLimits(sender=Limit(per_second=0.5, burst=3))
+    engine = FakeEngine()
+    with build(url, engine, FloodGuard(MemoryRateLimiter(clock=frozen), limits, clock=frozen)) as client:
+        phone = Phone(client, engine, url)
+        replies = [phone.text(f"hello {n}") for n in range(6)]
+    assert all(replies[:3])
+    assert replies[3:] == [SLOW_DOWN, None, None], "each text costs: told once, then silence"
+    assert len(engine.sent) == 3
