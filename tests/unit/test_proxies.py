@@ -40,5 +40,5 @@ def test_garbage_in_the_chain_stops_at_the_last_address_a_proxy_vouched_for() ->
 
 
 def test_a_mistyped_setting_is_named() -> None:
-    with pytest.raises(ValueError, match="'10.0.0.300'"):
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.300'"):
         trusted_networks("10.0.0.300")
