@@ -19,7 +19,11 @@ Buttons = list[dict[str, str]]
 DAY = 24 * 3600
 # Values a channel keeps about one conversation (with put/get): "forget me" drops them with the
 # conversation's options, rather than leaving them to expire.
-CONVERSATION_VALUES = ("telegram:keyboard:{conversation}",)
+CONVERSATION_VALUES = (
+    "telegram:keyboard:{conversation}",
+    "offered:{conversation}",  # bot/gateway/choices.py
+    "referral:{conversation}",  # bot/gateway/turns.py: a code waiting for a real message
+)
 
 
 def conversation_values(conversation_id: str) -> list[str]:

@@ -85,6 +85,9 @@ def test_a_champions_link_records_the_referral(resident: Resident, e2e_env: dict
     assert "Hello" in resident.text(messages)
     person = person_key(pseudonymise(E2E_SECRET, "web", resident.sender))
     [contact] = _app_rows(e2e_env, select(Contact.referral_code).where(Contact.person == person))
+    assert contact.referral_code is None, "opening the link is not yet a conversation"
+    resident.say("free wifi")
+    [contact] = _app_rows(e2e_env, select(Contact.referral_code).where(Contact.person == person))
     assert contact.referral_code == "LIB-CENTRAL"
     typed = resident.say('/greet{"referral_code": "HUB-COMPTON"}')
     assert typed, "typed, it is only words"

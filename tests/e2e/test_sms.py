@@ -211,6 +211,7 @@ def test_a_champions_keyword_starts_with_their_code(phone: Phone, settings: Sett
     text = phone.text("HELLO LIB-CENTRAL")
     assert text is not None and text.startswith(PRIVACY_NOTICE) and "Hello" in text
     assert text.endswith(MENU_OPTIONS)
+    assert phone.text("free wifi"), "the referral counts once a real conversation follows"
     person = person_key(conversation(settings, phone.number))
     with session_scope(settings.database_url) as session:
         contact = session.get(Contact, person)
