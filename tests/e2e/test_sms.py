@@ -45,6 +45,7 @@ def settings(stack: Stack, e2e_env: dict[str, str]) -> Settings:
         tracker_store_url=e2e_env["TRACKER_STORE_URL"],
         pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
         session_secret="e2e-session-secret",
+        engine_auth_token=stack.engine_auth_token,
         twilio_auth_token=TOKEN,
         public_base_url=PUBLIC,
         # A shared 2-core machine can be slow; what is tested here is the conversation.
