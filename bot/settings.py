@@ -6,9 +6,11 @@ module is always safe (tests, CLI, the action server and the gateway all share i
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,12 +40,25 @@ def _local_secret(name: str) -> str:
     return path.read_text().strip()
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _pseudonym_secret() -> str:
     return _local_secret("pseudonym")
 
 
 def _session_secret() -> str:
     return _local_secret("session")
+
+
+def _engine_auth_token() -> str:
+    return _local_secret("engine")
 
 
 class Settings(BaseSettings):
@@ -62,6 +77,9 @@ class Settings(BaseSettings):
     # How long a Telegram message waits for an engine that is down (a restart, a deploy) before
     # the resident gets the apology; Telegram keeps messages meanwhile (bot/gateway/readiness.py).
     engine_down_deadline_seconds: float = 180.0
+    # The engine's HTTP API and the gateway's channel on it answer only with this token
+    # (`rasa run --auth-token`, `?token=`): loopback or a private network is not the only guard.
+    engine_auth_token: str = Field(default_factory=_engine_auth_token)
     pseudonym_secret: str = Field(default_factory=_pseudonym_secret)
     content_dir: Path = ROOT / "content"
     model_dir: Path = ROOT / "models"
@@ -100,6 +118,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     # The number residents text, shown on flyers ("Text HELLO AB12 to 07700 900123").
     sms_number: str = "07700 900123"
+    # Provider webhooks called on this machine only (the end-to-end tests, trying SMS by hand):
+    # Twilio's signatures are then checked against the request's own URL, which a client
+    # chooses (its Host header). A deployment the providers reach sets PUBLIC_BASE_URL instead.
+    local_webhooks: bool = False
 
     # Flood limits (bot/flood_limits.py): a conversation's turns go one at a time, with at
     # most this many more waiting; further ones are told to slow down, never reaching the engine.
@@ -118,6 +140,9 @@ class Settings(BaseSettings):
     staff_session_minutes: int = 30
     staff_login_attempts: int = 5
     staff_login_window_seconds: int = 900
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated: the
+    # TLS proxy, the ingress controller's pods). Unset: the peer address is the client's.
+    trusted_proxies: str = ""
 
     def missing_secrets(self) -> list[str]:
         """Secrets a public deployment must set itself: made-up ones under var/ would differ per
@@ -126,9 +151,30 @@ class Settings(BaseSettings):
             return []
         return [
             name.upper()
-            for name in ("pseudonym_secret", "session_secret")
+            for name in ("pseudonym_secret", "session_secret", "engine_auth_token")
             if name not in self.model_fields_set
         ]
+
+    def public_base_url_problem(self) -> str | None:
+        """Why this deployment must set PUBLIC_BASE_URL, or None.
+
+        A deployment is public when a provider calls it from the internet: the SMS webhook is on
+        (TWILIO_AUTH_TOKEN) without LOCAL_WEBHOOKS, or Telegram calls a webhook that is not on
+        this machine. Such a deployment sets PUBLIC_BASE_URL (and then its own secrets, see
+        `missing_secrets`), or Twilio's signatures would be checked against a URL built from the
+        request's Host header.
+        """
+        if self.public_base_url:
+            return None
+        if self.twilio_auth_token and not self.local_webhooks:
+            return (
+                "TWILIO_AUTH_TOKEN is set, so set PUBLIC_BASE_URL to the https address Twilio calls "
+                "(or LOCAL_WEBHOOKS=true when SMS is only tried on this machine)."
+            )
+        host = urlsplit(self.telegram_webhook_url or "").hostname
+        if host and not _is_loopback(host):
+            return "TELEGRAM_WEBHOOK_URL is public, so set PUBLIC_BASE_URL (and the secrets) too."
+        return None
 
     @property
     def engine_urls(self) -> list[str]:

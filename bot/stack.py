@@ -110,6 +110,7 @@ class Stack:
     def _environment(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
         env.setdefault("TRACKER_STORE_URL", get_settings().tracker_store_url)
+        env.setdefault("ENGINE_AUTH_TOKEN", self.engine_auth_token)
         env.update(lock_store_environment(env.get("REDIS_URL") or None))
         env.update(
             PYTHONPATH=str(ROOT),
@@ -125,7 +126,18 @@ class Stack:
             env.setdefault(name, value)
         return env
 
+    @property
+    def engine_auth_token(self) -> str:
+        """One token for the engines and the gateway: the environment's, or this checkout's."""
+        return (
+            self.env.get("ENGINE_AUTH_TOKEN")
+            or os.environ.get("ENGINE_AUTH_TOKEN")
+            or (get_settings().engine_auth_token)
+        )
+
     def engine_command(self, port: int) -> list[str]:
+        # The token is on the command line (Rasa reads it from nowhere else): the engine runs on
+        # a developer's own machine here, and alone in its container in a deployment.
         return [
             str(ENGINE_PYTHON),
             "-m",
@@ -142,6 +154,8 @@ class Stack:
             "endpoints.yml",
             "--credentials",
             "credentials.yml",
+            "--auth-token",
+            self.engine_auth_token,
         ]
 
     def commands(self) -> dict[str, list[str]]:
@@ -172,6 +186,8 @@ class Stack:
                 "--port",
                 str(self.ports.gateway),
                 "--no-access-log",
+                # Forwarded headers are read by bot/proxies.py from TRUSTED_PROXIES only.
+                "--no-proxy-headers",
             ],
         }
 
@@ -229,9 +245,10 @@ class Stack:
 
     def _healthy(self, gateway_health: str) -> bool:
         """The gateway says all is well, and every engine replica answers (it only needs one)."""
+        token = {"token": self.engine_auth_token}
         urls = [gateway_health, *(f"http://127.0.0.1:{port}/status" for port in self.ports.engine_ports)]
         try:
-            return all(httpx.get(url, timeout=2).status_code == 200 for url in urls)
+            return all(httpx.get(url, params=token, timeout=2).status_code == 200 for url in urls)
         except httpx.HTTPError:
             return False
 

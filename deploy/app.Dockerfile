@@ -33,4 +33,4 @@ USER 10001:10001
 EXPOSE 8000 5055
 # The gateway, as bot/stack.py runs it but on every interface of the container (it is the only
 # service published, behind TLS termination). The action server's command is set per service.
-CMD ["python", "-m", "uvicorn", "--factory", "bot.gateway.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
+CMD ["python", "-m", "uvicorn", "--factory", "bot.gateway.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-access-log", "--no-proxy-headers"]

@@ -8,11 +8,17 @@ cost of a turn, so this channel parses the message once, hands that parse to the
 The output channel is named after the resident's channel (web, telegram, sms), so domain
 responses can have channel variations (`channel: telegram`) and actions can read it from the
 tracker (`get_latest_input_channel`).
+
+Like Rasa's HTTP API (`rasa run --auth-token`), the webhook answers only a request that carries
+ENGINE_AUTH_TOKEN as `?token=` (bot/gateway/engine.py sends it): nobody else on the network can
+talk to the engine as any resident. Unset (Rasa's own tools, by hand), the webhook is open.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -62,6 +68,13 @@ def drop_cached(tracker_store: Any, sender: str) -> None:
         store.drop_cached(sender)
 
 
+def token_accepted(request: Request, expected: str | None) -> bool:
+    if not expected:
+        return True
+    given = request.args.get("token") or ""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 class GatewayInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -76,6 +89,7 @@ class GatewayInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("gateway_webhook", __name__)
+        expected = os.environ.get("ENGINE_AUTH_TOKEN") or None
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -83,6 +97,8 @@ class GatewayInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not token_accepted(request, expected):
+                return response.json({"error": "a valid token is required"}, status=401)
             body = request.json if isinstance(request.json, dict) else {}
             sender, text = body.get("sender"), body.get("message")
             channel = body.get("channel") if body.get("channel") in CHANNELS else "web"

@@ -16,7 +16,8 @@ conversation the resident asked to forget leaves the cache with that turn
 
 On SQLite (the embedded default) Rasa opens a new connection for every query and commits with
 a full fsync in the default journal: here connections are pooled and the journal is WAL with
-synchronous=NORMAL, as the app's own database (bot/db/session.py), which is safe for WAL.
+synchronous=NORMAL, as the app's own database (bot/db/session.py), which is safe for WAL, and
+secure_delete, so deleted events ("forget me", the purge) are overwritten, not left in free pages.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ IDLE_SECONDS = 15 * 60
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000"):
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000", "secure_delete=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 

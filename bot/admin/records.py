@@ -61,6 +61,8 @@ class StaffUserView(StaffView, model=StaffUser):
         staff = request.state.staff
         if model.id == staff.id and (data["role"] is not StaffRole.ADMIN or not data.get("active")):
             raise Problem("You cannot remove your own admin role or your own access: ask another admin.")
+        if model.active and not data.get("active"):
+            data["session_epoch"] = (model.session_epoch or 0) + 1  # logged out everywhere, for good
 
 
 def changes_table(model: AuditEntry, _attribute: str) -> Markup:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 
 from bot.admin.audit import StaffAuditBackend
@@ -88,6 +89,7 @@ class StaffAdmin(Admin):
             audit_backend=StaffAuditBackend(database_url),
         )
         self.admin.mount("/assets", StaticFiles(directory=STATIC), name="assets")
+        self._logout_by_post_only()
         self.admin.state.staff_auth = auth
         env = self.templates.env
         env.globals["csrf_token"] = lambda request: session_token(request.session)
@@ -122,8 +124,16 @@ class StaffAdmin(Admin):
         return await self._login_page(request, 400, error=error, email=email, next=target)
 
     async def logout(self, request: Request) -> Response:
-        self.auth.end(request)
+        """POST only, with the CSRF token (a link or an image elsewhere cannot log anyone out)."""
+        await self.auth.log_out(request)
         return RedirectResponse(login_url(), status_code=303)
+
+    def _logout_by_post_only(self) -> None:
+        for index, route in enumerate(self.admin.router.routes):
+            if isinstance(route, Route) and route.name == "logout":
+                self.admin.router.routes[index] = Route(
+                    route.path, endpoint=self.logout, name="logout", methods=["POST"]
+                )
 
     @login_required
     async def index(self, request: Request) -> Response:

@@ -1,7 +1,10 @@
 """Engines and sessions: one engine per database URL, made on first use.
 
 SQLite gets WAL (the action server reads while an import writes), foreign keys (off by
-default in SQLite, and the cascades rely on them) and a larger page cache. Nothing connects at import time.
+default in SQLite, and the cascades rely on them), a larger page cache, and secure_delete: a
+deleted row is overwritten with zeros rather than left in the file's free space, so "forget me"
+leaves no readable trace (with `checkpoint`, which folds the WAL file back into the database and
+empties it). Nothing connects at import time.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA cache_size=-32768")  # 32 MB rather than 2 MB: bulk imports need it
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -82,6 +86,16 @@ def rows_changed(session: Session, statement: Executable) -> int:
     if not isinstance(result, CursorResult):
         raise TypeError("rows_changed takes an UPDATE or a DELETE")
     return result.rowcount
+
+
+def checkpoint(url: str) -> None:
+    """SQLite only: copy the WAL into the database and truncate it, so that what was deleted is
+    in neither file (the WAL keeps older copies of changed pages until then). Elsewhere a no-op."""
+    engine = get_engine(url)
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def ping(url: str) -> bool:

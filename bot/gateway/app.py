@@ -23,9 +23,9 @@ from starlette.staticfiles import StaticFiles
 from bot.channels import enabled_channels
 from bot.db.session import ping as database_ping
 from bot.flood_limits import FloodGuard, FloodLimits, Limit, client_address, create_rate_limiter
-from bot.gateway.engine import RasaEngine
+from bot.gateway.engine import RasaEngine, token_params
 from bot.gateway.readiness import EngineReadiness
-from bot.gateway.security import SecurityHeadersMiddleware
+from bot.gateway.security import SecurityHeadersMiddleware, wants_hsts
 from bot.gateway.state import create_state
 from bot.gateway.text import is_text
 from bot.gateway.turns import Conversations, forget_in_thread
@@ -34,6 +34,7 @@ from bot.local import LocalInfo, load_local
 from bot.messages import slow_down
 from bot.privacy.contacts import ContactBook
 from bot.privacy.purge import purge_every_day
+from bot.proxies import trusted_networks
 from bot.referrals import ReferralCodes
 from bot.settings import Settings, get_settings
 from bot.staff.web import mount_staff
@@ -88,15 +89,15 @@ async def health(request: Request) -> Response:
     """200 only when the engine, the action server and the database all answer."""
     settings: Settings = request.app.state.settings
 
-    async def up(url: str) -> bool:
+    async def up(url: str, params: dict[str, str] | None = None) -> bool:
         try:
             async with httpx.AsyncClient(timeout=2.0) as client:
-                return (await client.get(url)).status_code == 200
+                return (await client.get(url, params=params)).status_code == 200
         except httpx.HTTPError:
             return False
 
     *engines_ok, actions_ok, database_ok = await asyncio.gather(
-        *(up(f"{url}/status") for url in settings.engine_urls),
+        *(up(f"{url}/status", token_params(settings.engine_auth_token)) for url in settings.engine_urls),
         up(f"{settings.action_server_url}/health"),
         asyncio.to_thread(database_ping, settings.database_url),
     )
@@ -139,9 +140,12 @@ def build_guard(settings: Settings) -> FloodGuard:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    if problem := settings.public_base_url_problem():
+        raise RuntimeError(problem)
+    trusted_networks(settings.trusted_proxies)  # a mistyped TRUSTED_PROXIES stops the start
     if missing := settings.missing_secrets():
         raise RuntimeError(f"PUBLIC_BASE_URL is set, so set {' and '.join(missing)} in the environment too.")
-    engine = RasaEngine(settings.engine_urls, settings.engine_timeout_seconds)
+    engine = RasaEngine(settings.engine_urls, settings.engine_timeout_seconds, settings.engine_auth_token)
     local = load_local(settings.local_file)
     conversations = build_conversations(settings, engine, local)
     channels = enabled_channels(settings, conversations)
@@ -179,7 +183,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *(route for channel in channels for route in channel.routes),
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware, hsts=wants_hsts(settings.public_base_url))],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -5,6 +5,9 @@ answers with an error, raises EngineUnavailable and the gateway apologises. Seve
 replicas (ENGINE_URL="http://a:5005,http://b:5005") share the tracker store and the Redis lock
 store, so any of them can take any turn: turns go round the replicas, and a replica that
 refuses the connection is skipped for the next one within the same deadline.
+
+Every request carries ENGINE_AUTH_TOKEN as `?token=`, the way Rasa's HTTP API takes it
+(`rasa run --auth-token`); engine/channel.py checks it on the gateway channel too.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ import httpx
 WEBHOOK = "/webhooks/gateway/webhook"
 STATUS = "/status"
 STATUS_TIMEOUT_SECONDS = 2.0
+
+
+def token_params(auth_token: str | None) -> dict[str, str]:
+    """The query parameters that authenticate a request to the engine."""
+    return {"token": auth_token} if auth_token else {}
 
 
 class EngineUnavailable(Exception):
@@ -69,12 +77,17 @@ def parse_turn(body: Any) -> EngineTurn:
 
 
 class RasaEngine:
-    def __init__(self, base_urls: list[str] | str, timeout_seconds: float) -> None:
+    def __init__(
+        self, base_urls: list[str] | str, timeout_seconds: float, auth_token: str | None = None
+    ) -> None:
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if not urls:
             raise ValueError("at least one engine URL is needed")
         self._timeout = timeout_seconds
-        self._clients = [httpx.AsyncClient(base_url=url, timeout=timeout_seconds) for url in urls]
+        params = token_params(auth_token)
+        self._clients = [
+            httpx.AsyncClient(base_url=url, timeout=timeout_seconds, params=params) for url in urls
+        ]
         self._next = itertools.cycle(range(len(self._clients)))
 
     async def send(self, sender_id: str, text: str, channel: str) -> EngineTurn:

@@ -18,11 +18,11 @@ from typing import Any
 
 from bot.db.models import UsageKind
 from bot.flood_limits import FloodGuard, MemoryRateLimiter
-from bot.gateway.choices import resolve
+from bot.gateway.choices import remember, resolve, typed_command
 from bot.gateway.engine import Engine, EngineDown, EngineTurn, EngineUnavailable
 from bot.gateway.readiness import EngineReadiness, always_ready
 from bot.gateway.state import DAY, SharedState
-from bot.gateway.text import clean, safe_for_engine
+from bot.gateway.text import clean
 from bot.local import LocalInfo
 from bot.messages import BotMessage, Rendered, apology, offered_options
 from bot.privacy import notice
@@ -136,7 +136,9 @@ class Conversations:
         self._forget = forget
         self._max_chars = max_message_chars
         self._days = retention_days
-        self._kept: set[str] = set()
+        # The gateway's own per-conversation values (offered payloads, a referral waiting for a
+        # real message); channels add theirs with keeps(). "Forget me" drops them all.
+        self._kept: set[str] = {"offered", "referral"}
         self._readiness = readiness or always_ready()
         # Channels ask it before a turn (one at a time per conversation, rate limits).
         self._guard = guard or FloodGuard(MemoryRateLimiter())
@@ -226,6 +228,7 @@ class Conversations:
         cleaned = clean(text)
         if not cleaned:
             return await self._say(conversation, "Please type a message, or choose an option.")
+        await self._referral_followed(channel, conversation)
         if len(cleaned) > self._max_chars:
             return await self._say(
                 conversation, "That message is too long for me. Please send your question in a few words."
@@ -235,7 +238,7 @@ class Conversations:
         if removed and only_removed(redacted):
             return await self._say(conversation, notice.details_removed(self._local, self._days))
         chosen = resolve(await self._state.options(conversation), redacted)
-        message = chosen or safe_for_engine(redacted, BUTTON_INTENTS)
+        message = chosen or await typed_command(self._state, conversation, redacted, BUTTON_INTENTS)
         replies = await self._exchange(
             channel, conversation, message, typed=None if chosen else redacted, hold=hold
         )
@@ -246,7 +249,7 @@ class Conversations:
     async def _say(self, conversation: str, text: str) -> list[BotMessage]:
         """A reply of the gateway's own, with the menu; "1" then means the menu, as it shows."""
         replies = [BotMessage(text, self._menu_buttons())]
-        await self._state.remember_options(conversation, offered_options(replies))
+        await remember(self._state, conversation, offered_options(replies))
         return replies
 
     async def start(
@@ -255,10 +258,18 @@ class Conversations:
         """The first message from a link or keyword that may carry a champion's or venue's code."""
         conversation = self.conversation_id(channel, raw_sender)
         known = await self._referrals.known(code) if code else None
-        if known:
-            self._usage.record(UsageKind.REFERRAL, channel, conversation, known)
+        if known:  # it counts when a real message follows (`_referral_followed`)
+            await self._state.put(f"referral:{conversation}", known)
         message = intent_payload("greet", referral_code=known) if known else intent_payload("greet")
-        return await self._exchange(channel, conversation, message, referral_code=known, hold=hold)
+        return await self._exchange(channel, conversation, message, hold=hold)
+
+    async def _referral_followed(self, channel: str, conversation: str) -> None:
+        """A real message after a start with a code: the referral counts, once per person."""
+        code = await self._state.get(f"referral:{conversation}")
+        if code:
+            await self._state.put(f"referral:{conversation}", "")
+            if await self._contacts.refer(conversation, code):
+                self._usage.record(UsageKind.REFERRAL, channel, conversation, code)
 
     async def location(
         self, channel: str, raw_sender: str, latitude: float, longitude: float, *, hold: bool = False
@@ -296,7 +307,7 @@ class Conversations:
             logger.warning("engine gave no reply for %s", conversation)
             return [apology(self._local)]
         self._count(channel, conversation, turn, typed)
-        await self._state.remember_options(conversation, offered_options(replies))
+        await remember(self._state, conversation, offered_options(replies))
         if first:
             replies.insert(0, BotMessage(notice.first_contact_notice(self._local, self._days)))
         return replies

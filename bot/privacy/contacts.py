@@ -52,6 +52,16 @@ def record_arrival(database_url: str, person: str, channel: str, referral_code: 
         return False
 
 
+def record_referral(database_url: str, person: str, code: str) -> bool:
+    """Note who referred `person`, if nobody has yet; True when this code is now theirs."""
+    with session_scope(database_url) as session:
+        contact = session.get(Contact, person)
+        if contact is None or contact.referral_code:
+            return False
+        contact.referral_code = code
+        return True
+
+
 def set_opt_out(database_url: str, person: str, channel: str, opted_out: bool) -> None:
     now = _now()
     with session_scope(database_url) as session:
@@ -92,6 +102,17 @@ class ContactBook:
         while len(self._seen_on) > self._max:
             self._seen_on.popitem(last=False)
         return first
+
+    async def refer(self, conversation_id: str, code: str) -> bool:
+        """True the first time a person is referred (so the referral counts once per person)."""
+        try:
+            return await asyncio.wait_for(
+                asyncio.to_thread(record_referral, self._url, person_key(conversation_id), code),
+                DB_DEADLINE_SECONDS,
+            )
+        except (SQLAlchemyError, TimeoutError) as error:
+            log.warning("Referral not recorded: %s", type(error).__name__)
+            return False
 
     async def opted_out(self, conversation_id: str) -> bool:
         """Whether this SMS number said STOP. Read from the database each time: another replica

@@ -1,7 +1,9 @@
 """ "Forget me": delete the conversation and every record kept about one person.
 
 Called by the gateway after the engine has answered the confirmed request, so the engine has
-finished writing that turn and nothing of the conversation is left behind.
+finished writing that turn and nothing of the conversation is left behind. On SQLite (the
+embedded default) the rows are overwritten as they are deleted (secure_delete) and the WAL file
+is emptied after, so the words are in neither file (bot/db/session.py, `checkpoint`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.confidence.store import results_key
 from bot.db.models import ConfidenceResult, Contact, UsageEvent
-from bot.db.session import get_engine, rows_changed, session_scope
+from bot.db.session import checkpoint, get_engine, rows_changed, session_scope
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 from bot.pseudonym import person_key
 
@@ -47,6 +49,8 @@ def forget_person(conversation_id: str, *, database_url: str, tracker_store_url:
             events = connection.execute(
                 delete(TRACKER_EVENTS).where(TRACKER_EVENTS.c.sender_id == conversation_id)
             ).rowcount
+    for url in {database_url, app_database_url(tracker_store_url)}:
+        checkpoint(url)
     log.info("Forgot a person: %d conversation events, %d other records.", events, app_records)
     return Forgotten(events, app_records)
 

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from bot.db.session import get_engine
 from bot.reports import charts, queries
 from bot.settings import Settings
+from bot.spreadsheet import safe_cell
 from bot.staff.auth import StaffAuth, require_staff
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 PERIODS = (4, 12, 26, 52)
 DEFAULT_WEEKS = 12
 CHANNEL_NAMES = {"web": "Web chat", "telegram": "Telegram", "sms": "Text message (SMS)"}
-# Spreadsheet programs run a cell that starts like this as a formula: residents typed these texts.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -144,12 +143,6 @@ def charts_for(figures: Figures, titles: dict[str, str]) -> dict[str, Any]:
         "charts": drawn,
         "rows": {"questions": questions, "levels": levels, "referrals": referrals, "searches": searches},
     }
-
-
-def safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:

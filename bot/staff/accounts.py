@@ -74,9 +74,16 @@ def create_staff(
     return user
 
 
+def end_sessions(user: StaffUser) -> None:
+    """Every session of this account ends at its next request (see bot.staff.auth)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
 def set_password(session: Session, user: StaffUser, password: str) -> None:
+    """A new password, and the sessions made with the old one end: whoever knew it is out."""
     check_password(password)
     user.password_hash = hash_password(password)
+    end_sessions(user)
     session.flush()
 
 

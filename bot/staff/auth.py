@@ -1,9 +1,13 @@
 """Staff login sessions: who is logged in, for how long, and how often a login may fail.
 
 The session is a signed cookie (Starlette's SessionMiddleware, itsdangerous) holding only the
-account id, the time of the last request and the CSRF token. Every request re-reads the account,
-so a deactivated account or a changed role takes effect at once; a session idle for longer than
-STAFF_SESSION_MINUTES ends (checked here, and the cookie itself expires then too).
+account id, the account's session number (`session_epoch`), the time of the last request and
+the CSRF token. Every request re-reads the account, so a deactivated account or a changed role
+takes effect at once; a session idle for longer than STAFF_SESSION_MINUTES ends (checked here,
+and the cookie itself expires then too). The server ends sessions by raising the account's
+session number: logging out (a POST with the CSRF token) ends every session of that account,
+on every device, and so do a new password and deactivating the account. A cookie copied before
+any of these is worth nothing after.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.db.models import StaffRole, StaffUser
 from bot.db.session import get_engine
+from bot.proxies import client_address
 from bot.settings import Settings
 from bot.staff import accounts
 from bot.staff.csrf import SESSION_KEY as CSRF_KEY
@@ -40,6 +45,7 @@ COOKIE = "getonline_staff"
 LOGIN_PATH = "/admin/login"
 STAFF_ID = "staff_id"
 SEEN = "seen"
+EPOCH = "epoch"
 # Where a login may send the browser next: only the staff pages of this site.
 _SAFE_NEXT = re.compile(r"^/(admin|reports)(/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$")
 
@@ -49,6 +55,7 @@ class Staff:
     id: int
     email: str
     role: StaffRole
+    session_epoch: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -77,10 +84,6 @@ def safe_next(target: str | None, default: str = "/admin/") -> str:
 
 def login_url(next_path: str | None = None) -> str:
     return f"{LOGIN_PATH}?next={quote(next_path, safe='/')}" if next_path else LOGIN_PATH
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 class NoStoreMiddleware:
@@ -117,6 +120,7 @@ class StaffAuth:
         clock: Callable[[], float] = time.time,
         limiter: LoginLimiter | None = None,
     ) -> None:
+        self.settings = settings
         self.database_url = settings.database_url
         self.idle_seconds = settings.staff_session_minutes * 60
         self.secret = settings.session_secret
@@ -141,12 +145,19 @@ class StaffAuth:
             Middleware(NoStoreMiddleware),
         ]
 
-    def _load(self, staff_id: int) -> Staff | None:
+    def _load(self, staff_id: int, epoch: object) -> Staff | None:
         with Session(get_engine(self.database_url)) as session:
             user = session.get(StaffUser, staff_id)
-            if user is None or not user.active:
+            if user is None or not user.active or user.session_epoch != epoch:
                 return None
-            return Staff(user.id, user.email, user.role)
+            return Staff(user.id, user.email, user.role, user.session_epoch)
+
+    def _end_sessions(self, staff_id: int) -> None:
+        with Session(get_engine(self.database_url)) as session:
+            user = session.get(StaffUser, staff_id)
+            if user is not None:
+                accounts.end_sessions(user)
+                session.commit()
 
     async def current(self, request: Request) -> Staff | None:
         """The logged-in member of staff, or None (and the session ended) when idle too long."""
@@ -158,7 +169,7 @@ class StaffAuth:
         if isinstance(staff_id, int):
             now = self.clock()
             if isinstance(seen, (int, float)) and 0 <= now - seen <= self.idle_seconds:
-                staff = await anyio.to_thread.run_sync(self._load, staff_id)
+                staff = await anyio.to_thread.run_sync(self._load, staff_id, session.get(EPOCH))
                 if staff is not None:
                     session[SEEN] = int(now)
             if staff is None:
@@ -170,10 +181,10 @@ class StaffAuth:
         with Session(get_engine(self.database_url)) as session:
             user = accounts.authenticate(session, email, password)
             session.commit()
-            return Staff(user.id, user.email, user.role) if user else None
+            return Staff(user.id, user.email, user.role, user.session_epoch) if user else None
 
     async def login(self, request: Request, email: str, password: str) -> LoginOutcome:
-        address = client_address(request)
+        address = client_address(request, self.settings)
         email = accounts.normalise_email(email)
         wait = self.limiter.blocked_for(address, email)
         if wait:
@@ -192,8 +203,18 @@ class StaffAuth:
     def start(self, request: Request, staff: Staff) -> None:
         """A fresh session (new CSRF token too), so nothing from before the login carries over."""
         request.session.clear()
-        request.session.update({STAFF_ID: staff.id, SEEN: int(self.clock()), CSRF_KEY: new_token()})
+        request.session.update(
+            {STAFF_ID: staff.id, EPOCH: staff.session_epoch, SEEN: int(self.clock()), CSRF_KEY: new_token()}
+        )
         request.state.staff = staff
+
+    async def log_out(self, request: Request) -> None:
+        """End this session and every other of the account: copies of the cookie stop working."""
+        staff = await self.current(request)
+        if staff is not None:
+            await anyio.to_thread.run_sync(self._end_sessions, staff.id)
+            log.info("Staff logout: %s", staff.email)
+        self.end(request)
 
     def end(self, request: Request) -> None:
         request.session.clear()

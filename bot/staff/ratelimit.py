@@ -1,8 +1,13 @@
 """Login rate limiting: a few failed attempts per address and email, then a pause.
 
-Counts failures in a fixed window per key (the client address with the email tried, and the
-address alone with a larger allowance, so one address cannot try many emails). In memory for
-one gateway; in Redis when REDIS_URL is set, so every replica sees the same counts.
+Counts failures in a fixed window per key: the client address with the email tried; the
+address alone with a larger allowance, so one address cannot try many emails; and the email
+alone with a larger allowance still, so many addresses cannot share out the guesses at one
+account. The address is the one bot.proxies trusts (X-Forwarded-For only from our proxies).
+A block lasts until its window ends and refused attempts are not counted, so nobody can lock
+an account for longer than the window: after it the account can be tried again (an attacker
+keeping it locked must keep failing, window after window, and is logged doing so). In memory
+for one gateway; in Redis when REDIS_URL is set, so every replica sees the same counts.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from typing import Protocol
 
 # One address may try this many times as many failures as one address and email may.
 PER_ADDRESS_FACTOR = 4
+# One account may fail this many times as often, from all addresses together.
+PER_ACCOUNT_FACTOR = 4
 
 
 class Counter(Protocol):
@@ -103,17 +110,18 @@ class LoginLimiter:
         self.window = window
 
     @staticmethod
-    def _keys(address: str, email: str) -> tuple[str, str]:
-        return f"pair:{address}:{email.strip().lower()}", f"address:{address}"
+    def _keys(address: str, email: str) -> tuple[str, str, str]:
+        account = email.strip().lower()
+        return f"pair:{address}:{account}", f"address:{address}", f"account:{account}"
 
     def blocked_for(self, address: str, email: str) -> int:
         """Seconds until this address may try this email again; 0 when it may now."""
-        pair, alone = self._keys(address, email)
-        waits = []
-        if self.counter.count(pair) >= self.attempts:
-            waits.append(self.counter.retry_after(pair))
-        if self.counter.count(alone) >= self.attempts * PER_ADDRESS_FACTOR:
-            waits.append(self.counter.retry_after(alone))
+        limits = zip(self._keys(address, email), (1, PER_ADDRESS_FACTOR, PER_ACCOUNT_FACTOR), strict=True)
+        waits = [
+            self.counter.retry_after(key)
+            for key, factor in limits
+            if self.counter.count(key) >= self.attempts * factor
+        ]
         return max(waits, default=0)
 
     def failed(self, address: str, email: str) -> None:

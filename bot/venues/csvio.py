@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, Protocol, TextIO, TypeVar
 
+from bot.spreadsheet import safe_cell, unsafe_cell
+
 T = TypeVar("T")
 
 
@@ -111,7 +113,14 @@ def read_table(source: Source, *, required: Sequence[str], known: Sequence[str])
         try:
             for number, values in enumerate(reader, start=2):
                 if any(value.strip() for value in values):
-                    yield number, {name: value for name, value in zip(columns, values, strict=False) if name}
+                    yield (
+                        number,
+                        {
+                            name: unsafe_cell(value)
+                            for name, value in zip(columns, values, strict=False)
+                            if name
+                        },
+                    )
         except csv.Error as error:
             # A stray quote or a NUL byte: the row after the last good one can't be read.
             raise ImportFailed([RowError(number + 1, f"this row can't be read as CSV ({error})")]) from None
@@ -201,10 +210,11 @@ def changes(rows: Iterable[R], existing: Mapping[Hashable, int], *, replace: boo
 
 
 def write_rows(target: TextIO, columns: Sequence[str], rows: Iterator[dict[str, object]]) -> int:
+    """The rows as CSV, every text made safe to open in a spreadsheet (bot.spreadsheet)."""
     writer = csv.DictWriter(target, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({name: safe_cell(value) for name, value in row.items()})
         count += 1
     return count

@@ -48,11 +48,13 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
         "PSEUDONYM_SECRET": E2E_SECRET,
         "POSTCODE_AREAS": "LS",
-        # The SMS webhook is on, signed against the request URL (no PUBLIC_BASE_URL here).
+        # The SMS webhook is on, signed against the request URL (no PUBLIC_BASE_URL here, so
+        # the gateway must be told that only this machine calls it).
         "TWILIO_AUTH_TOKEN": E2E_TWILIO_TOKEN,
         # Every test sends from 127.0.0.1 (the fuzz test about 50 turns a second): the web chat's
         # per-address limit is for real addresses. tests/e2e/test_flood.py tests it on its own stack.
         "ADDRESS_TURNS_PER_MINUTE": "0",
+        "LOCAL_WEBHOOKS": "true",
     }
     setup_database(env)
     return env

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.engine import Engine
@@ -186,3 +187,21 @@ def test_an_import_with_a_broken_row_shows_it_and_writes_nothing(
             )
             == imports
         )
+
+
+def test_logging_out_ends_the_session_on_the_server_too(
+    browser: Browser, gateway_url: str, staff_account: str, axe_source: str
+) -> None:
+    page, problems, _ = open_page(browser, gateway_url, 1280)
+    try:
+        log_in(page, gateway_url, axe_source)
+        copied = {c["name"]: c["value"] for c in page.context.cookies() if c["name"] == "getonline_staff"}
+        admin = gateway_url.rstrip("/") + "/admin/"
+        assert httpx.get(admin, cookies=copied, timeout=30).status_code == 200, "a copy works while logged in"
+        page.get_by_role("button", name="Log out").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Get Online staff: log in")
+        response = httpx.get(admin, cookies=copied, timeout=30)
+        assert response.status_code == 303 and "/admin/login" in response.headers["location"]
+        assert problems == [], problems
+    finally:
+        page.context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, select, text
@@ -26,6 +27,13 @@ def _tracker_texts(e2e_env: dict[str, str], conversation: str) -> list[str]:
             return [row[0] for row in rows]
     finally:
         engine.dispose()
+
+
+def _raw_bytes(e2e_env: dict[str, str]) -> bytes:
+    """Every byte of both SQLite databases and their WAL files, as anyone with the disk sees them."""
+    files = [Path(e2e_env[name].removeprefix("sqlite:///")) for name in ("DATABASE_URL", "TRACKER_STORE_URL")]
+    siblings = [path.with_name(path.name + suffix) for path in files for suffix in ("", "-wal", "-journal")]
+    return b"".join(path.read_bytes() for path in siblings if path.exists())
 
 
 def _app_rows(e2e_env: dict[str, str], statement):  # type: ignore[no-untyped-def]
@@ -54,12 +62,16 @@ def test_forget_me_deletes_the_conversation_after_confirmation(
 ) -> None:
     conversation = pseudonymise(E2E_SECRET, "web", resident.sender)
     resident.say("find help near LS9 7BG")
+    word = f"zebra{uuid.uuid4().hex[:10]}"
+    resident.say(f"is {word} a scam")
     assert _tracker_texts(e2e_env, conversation), "the engine stores the conversation"
+    assert word.encode() in _raw_bytes(e2e_env), "the words are in the files until forgotten"
     ask = resident.say("please delete all my data")
     assert [b["title"] for b in resident.buttons(ask)] == ["Yes, delete", "No, keep them"]
     done = resident.say("1")
     assert "deleted" in resident.text(done)
     assert _tracker_texts(e2e_env, conversation) == []
+    assert word.encode() not in _raw_bytes(e2e_env), "nor in SQLite's free pages or its WAL file"
     assert _app_rows(e2e_env, select(Contact).where(Contact.person == person_key(conversation))) == []
     assert _app_rows(e2e_env, select(UsageEvent).where(UsageEvent.person == person_key(conversation))) == []
     again = resident.say("/find_help", notice=True)
@@ -84,6 +96,9 @@ def test_a_champions_link_records_the_referral(resident: Resident, e2e_env: dict
     messages = resident.say("", referral="lib-central")
     assert "Hello" in resident.text(messages)
     person = person_key(pseudonymise(E2E_SECRET, "web", resident.sender))
+    [contact] = _app_rows(e2e_env, select(Contact.referral_code).where(Contact.person == person))
+    assert contact.referral_code is None, "opening the link is not yet a conversation"
+    resident.say("free wifi")
     [contact] = _app_rows(e2e_env, select(Contact.referral_code).where(Contact.person == person))
     assert contact.referral_code == "LIB-CENTRAL"
     typed = resident.say('/greet{"referral_code": "HUB-COMPTON"}')

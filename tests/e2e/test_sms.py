@@ -45,6 +45,7 @@ def settings(stack: Stack, e2e_env: dict[str, str]) -> Settings:
         tracker_store_url=e2e_env["TRACKER_STORE_URL"],
         pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
         session_secret="e2e-session-secret",
+        engine_auth_token=stack.engine_auth_token,
         twilio_auth_token=TOKEN,
         public_base_url=PUBLIC,
         # A shared 2-core machine can be slow; what is tested here is the conversation.
@@ -211,6 +212,7 @@ def test_a_champions_keyword_starts_with_their_code(phone: Phone, settings: Sett
     text = phone.text("HELLO LIB-CENTRAL")
     assert text is not None and text.startswith(PRIVACY_NOTICE) and "Hello" in text
     assert text.endswith(MENU_OPTIONS)
+    assert phone.text("free wifi"), "the referral counts once a real conversation follows"
     person = person_key(conversation(settings, phone.number))
     with session_scope(settings.database_url) as session:
         contact = session.get(Contact, person)

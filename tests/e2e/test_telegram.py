@@ -108,8 +108,14 @@ def test_a_champion_s_link_starts_with_the_greeting_the_menu_and_records_the_ref
     assert typing and typing[0] < first_answer
     assert calls[typing[0]].params["action"] == "typing"
 
+    # The referral counts once a real conversation follows the link, not at the link itself.
+    mark = telegram.fake.mark()
+    telegram.send(telegram.fake.message(user, "free wifi"))
+    telegram.fake.wait_until(lambda calls: bool(answers(calls, user)), mark)
     url = e2e_env["DATABASE_URL"]
-    contact = wait_for_row(select(Contact).where(Contact.person == person_of(user)), url)
+    contact = wait_for_row(
+        select(Contact).where(Contact.person == person_of(user), Contact.referral_code.is_not(None)), url
+    )
     assert isinstance(contact, Contact) and contact.referral_code == CODE and contact.channel == "telegram"
     event = wait_for_row(
         select(UsageEvent).where(UsageEvent.person == person_of(user), UsageEvent.kind == UsageKind.REFERRAL),

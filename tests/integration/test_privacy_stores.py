@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
 
 from bot.confidence.store import results_key
+from bot.db import migrate
 from bot.db.models import ConfidenceResult, Contact, UsageEvent, UsageKind
 from bot.db.session import get_engine, session_scope
 from bot.privacy.forget import forget_person
@@ -110,3 +112,38 @@ def test_bad_ages_say_what_is_accepted(text: str) -> None:
 def test_engine_urls_become_app_urls() -> None:
     assert app_database_url("postgresql://u:p@h:5432/db") == "postgresql+psycopg://u:p@h:5432/db"
     assert app_database_url("sqlite:///var/tracker.db") == "sqlite:///var/tracker.db"
+
+
+def test_forgotten_words_are_in_neither_the_database_nor_its_wal_file(tmp_path: Path) -> None:
+    """SQLite keeps deleted rows in free pages and older page copies in the WAL file."""
+    app, tracker = f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'tracker.db'}"
+    migrate.upgrade(app)
+    forgotten, kept = b"words-of-the-forgotten", b"words-of-another-resident"
+    with session_scope(app) as session:
+        write_usage(
+            session, [Usage.of(UsageKind.NOT_UNDERSTOOD, "sms", "sms-aaa", forgotten.decode(), NOW.date())]
+        )
+    with get_engine(tracker).begin() as connection:
+        TRACKER_EVENTS.create(connection, checkfirst=True)
+    for turn in range(20):  # turn by turn, as the engine writes them
+        with get_engine(tracker).begin() as connection:
+            connection.execute(
+                insert(TRACKER_EVENTS),
+                [
+                    {
+                        "sender_id": "sms-aaa",
+                        "type_name": "user",
+                        "data": json.dumps({"text": f"{forgotten.decode()} {turn}"}),
+                    },
+                    {
+                        "sender_id": "sms-bbb",
+                        "type_name": "user",
+                        "data": json.dumps({"text": f"{kept.decode()} {turn}"}),
+                    },
+                ],
+            )
+    forget_person("sms-aaa", database_url=app, tracker_store_url=tracker)
+    files = {path.name: path.read_bytes() for path in tmp_path.iterdir() if ".db" in path.name}
+    assert "tracker.db" in files and "app.db" in files
+    assert {name: data.count(forgotten) for name, data in files.items()} == dict.fromkeys(files, 0)
+    assert sum(data.count(kept) for data in files.values()) >= 20, "the others' conversations stay"

