@@ -36,8 +36,9 @@ def _normal(text: str) -> str:
 
 
 def _covers(listed: str, token: str) -> bool:
-    """A listed fact covers a token that appears in it whole (so "8" is not found in "0800")."""
-    pattern = rf"(?<![\w£]){re.escape(_normal(token))}(?!\w)"
+    """A listed fact covers a token that appears in it whole: "8" is not in "0800", nor "328" in
+    "0800 328 5644"."""
+    pattern = rf"(?<![\w£])(?<!\d ){re.escape(_normal(token))}(?! \d)(?!\w)"
     return re.search(pattern, _normal(listed)) is not None
 
 
