@@ -95,3 +95,9 @@ def test_the_page_needs_a_login(staff_site: StaffSite) -> None:
     with staff_site.client() as client:
         response = client.get("/admin/kb")
         assert response.status_code in (302, 303) and "/login" in response.headers["location"]
+
+
+def test_a_review_without_the_forms_token_is_refused(editor: TestClient, db_session: Session) -> None:
+    response = editor.post("/admin/kb/reviewed", data={"topic": "scams", "checked": "yes"})
+    assert response.status_code == 403
+    assert db_session.scalars(select(TopicReview)).all() == []
