@@ -19,6 +19,19 @@ class Helpline(BaseModel):
 class Champions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     how_to_reach: str
+    source: str = ""
+
+
+class DataRequests(BaseModel):
+    """Who acts on a resident's request about their data: set per deployment (see local.yml)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    contact: str
+    source: str
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.contact}"
 
 
 class Libraries(BaseModel):
@@ -48,6 +61,7 @@ class LocalInfo(BaseModel):
     website_url: str
     champions: Champions
     libraries: Libraries
+    data_requests: DataRequests
     emergency: str
     privacy: Privacy
     popular_topics: tuple[str, ...] = ()

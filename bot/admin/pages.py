@@ -176,14 +176,23 @@ class StalePage(StaffPage):
         with self.session() as session:
             return stale_listings(session, date.today())
 
+    def _topics_due(self) -> list[Any]:
+        from bot.admin.kb_review import KnowledgeBasePage, topics_due
+        from bot.settings import get_settings
+
+        kb_dir = KnowledgeBasePage.kb_dir or get_settings().kb_dir
+        return topics_due(self.database_url, kb_dir, KnowledgeBasePage.clock().date())
+
     @expose("/stale", methods=["GET"], identity="stale")
     async def page(self, request: Request) -> Response:
         groups = await anyio.to_thread.run_sync(self._groups)
+        topics = await anyio.to_thread.run_sync(self._topics_due)
         return await self.render(
             request,
             "admin/stale.html",
             page_title=f"Listings not checked for {STALE_MONTHS} months",
             groups=groups,
+            topics=topics,
             done=request.query_params.get("done"),
         )
 

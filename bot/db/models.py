@@ -387,3 +387,23 @@ class UsageEvent(Base):
     kind: Mapped[UsageKind] = mapped_column(_enum(UsageKind, "usage_kind"))
     detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
     person: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+# --- Knowledge-base reviews (kb) -----------------------------------------------------------------
+
+
+class TopicReview(Base):
+    """A reviewer checked a knowledge-base topic (content/kb/<topic>.yml) against its sources.
+
+    The answers live in files staff edit; the review mark lives here, so a running deployment
+    records a review without writing a file. A topic's effective "last reviewed" is the later of
+    this and the file's `last_reviewed` (bot.kb.review). One row per review: the history stays.
+    """
+
+    __tablename__ = "topic_reviews"
+    __table_args__ = (Index("ix_topic_reviews_topic_reviewed_at", "topic", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewer: Mapped[str] = mapped_column(String(254))

@@ -11,8 +11,13 @@ KEEP = Button("No, keep them", intent_payload("deny"))
 
 
 def _fill(text: str, local: LocalInfo, days: int) -> str:
+    """{days}, {helpline} and {data_requests}: the last is who can act on a data request."""
     helpline = f"{local.helpline.name} on {local.helpline.phone}"
-    return text.replace("{days}", str(days)).replace("{helpline}", helpline)
+    return (
+        text.replace("{days}", str(days))
+        .replace("{helpline}", helpline)
+        .replace("{data_requests}", str(local.data_requests))
+    )
 
 
 def first_contact_notice(local: LocalInfo, days: int) -> str:

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select, update
+from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.engine import Engine
 
-from bot.db.models import AuditEntry, Venue
+from bot.db.models import AuditEntry, TopicReview, Venue
 from bot.settings import ROOT
 from tests.e2e.browser import axe_violations
 from tests.e2e.conftest import Resident
@@ -205,3 +205,29 @@ def test_logging_out_ends_the_session_on_the_server_too(
         assert problems == [], problems
     finally:
         page.context.close()
+
+
+def test_a_reviewer_checks_a_topic_against_its_sources_and_marks_it_reviewed(
+    browser: Browser, gateway_url: str, staff_account: str, database: Engine, axe_source: str
+) -> None:
+    page, problems, elsewhere = open_page(browser, gateway_url, 1280)
+    try:
+        log_in(page, gateway_url, axe_source)
+        page.get_by_role("navigation", name="Staff pages").get_by_role(
+            "link", name="Knowledge base", exact=True
+        ).click()
+        row = page.locator("#topic-pension_credit")
+        expect(row.get_by_role("link", name="GOV.UK, Pension Credit, How to claim")).to_have_attribute(
+            "href", "https://www.gov.uk/pension-credit/how-to-claim"
+        )
+        assert axe_violations(page, axe_source) == []
+        row.get_by_label("I checked it against its sources").check()
+        row.get_by_role("button", name="Reviewed").click()
+        expect(page.get_by_role("status")).to_have_text("Recorded your review of Pension Credit.")
+        expect(page.locator("#topic-pension_credit")).to_contain_text(f"by {EMAIL}")
+        assert problems == [], problems
+        assert elsewhere == [], "everything comes from the gateway itself"
+    finally:
+        page.context.close()
+        with database.begin() as connection:
+            connection.execute(delete(TopicReview).where(TopicReview.reviewer == EMAIL))

@@ -34,6 +34,7 @@ QUESTIONS = {
     "become_champion": "I'd like to volunteer as a digital champion",
     "cost": "does it cost anything to get help",
     "smartphone_basics": "how do I download an app on my new smartphone",
+    "pension_credit": "I have reached pension age, how do I claim Pension Credit",
 }
 
 

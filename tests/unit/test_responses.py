@@ -38,3 +38,18 @@ def test_reply_is_short_and_plain(name: str, text: str) -> None:
 def test_handoff_names_the_configured_helpline() -> None:
     assert LOCAL.helpline.phone in ACTION_REPLIES["human_handoff"]
     assert LOCAL.helpline.phone in ACTION_REPLIES["apology"]
+
+
+def test_data_requests_go_to_who_can_act_on_them_not_the_general_line() -> None:
+    """Forgetting that fails, and questions about data, name the deployment's data contact."""
+    for name in ("forget_failed", "privacy_details"):
+        assert LOCAL.data_requests.contact in ACTION_REPLIES[name], name
+        assert LOCAL.helpline.phone not in ACTION_REPLIES[name], name
+
+
+def test_the_way_to_a_champion_is_a_place_not_the_general_line() -> None:
+    """The handoff points to somewhere a champion is (and the bot's own search), issue 19."""
+    reach = LOCAL.champions.how_to_reach
+    assert "helpline" not in reach.lower() and LOCAL.helpline.phone not in reach
+    assert reach in ACTION_REPLIES["human_handoff"]
+    assert "find the nearest" in ACTION_REPLIES["human_handoff"]

@@ -226,14 +226,18 @@ async def test_a_value_nobody_declared_cannot_be_kept(world: World) -> None:
         await world.conversations.remember("c", "undeclared", "x")
 
 
-async def test_a_forget_that_fails_says_so_with_the_helpline(world: World) -> None:
+async def test_a_forget_that_fails_says_so_with_who_can_delete_it(world: World) -> None:
+    """The deployment's data-requests contact, not the council's general line (issue 19)."""
+
     async def refuse(conversation: str) -> bool:
         return False
 
     world.conversations._forget = refuse
     world.engine.replies = [EngineTurn([{"custom": {"forget": True}}])]
     replies = await world.conversations.turn("web", "w", "/forget_confirm")
-    assert LOCAL.helpline.phone in (replies[-1].text or "") and "couldn't" in (replies[-1].text or "")
+    text = replies[-1].text or ""
+    assert LOCAL.data_requests.contact in text and "couldn't" in text
+    assert LOCAL.helpline.phone not in text
 
 
 async def test_an_engine_that_fails_gets_an_apology(world: World) -> None:
