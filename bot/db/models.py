@@ -384,3 +384,70 @@ class UsageEvent(Base):
     kind: Mapped[UsageKind] = mapped_column(_enum(UsageKind, "usage_kind"))
     detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
     person: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+# --- Outbound messages (issue 13: reminders, follow-ups and late answers; see bot/outbound) ---
+
+
+class MessageStatus(enum.StrEnum):
+    """Where an outbound message is. `sending` is held only while one dispatcher sends it."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    DROPPED = "dropped"  # due while everything was down, and no longer useful when found
+
+
+class OutboundContact(Base):
+    """How to reach one conversation later, kept only with the resident's consent.
+
+    `address_encrypted` is a Fernet token of the Telegram chat id or the phone number
+    (bot.outbound.cipher); the plain address is never stored. Deleted when nothing more is due,
+    on cancel, STOP, a blocked bot or an invalid number, "forget me" and the retention purge.
+    """
+
+    __tablename__ = "outbound_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address_encrypted: Mapped[str] = mapped_column(Text)
+    consented_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    consent: Mapped[str] = mapped_column(String(300))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboundMessage(Base):
+    """One message the bot will start: due time, kind, channel, status, attempts (see bot.outbound).
+
+    Rows outlive their contact (contact_id becomes NULL) so staff can still count what was sent;
+    they never hold an address. `content` is a template ({"template", "params"}), an engine
+    intent ({"intent", "entities"}) or an encrypted late answer ({"late": token}).
+    """
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbound_contacts.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default=MessageStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    content: Mapped[dict[str, object]] = mapped_column(JSON)
+    reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

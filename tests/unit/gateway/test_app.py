@@ -6,6 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from starlette.testclient import TestClient
 
 from bot.gateway.app import create_app
@@ -77,4 +78,17 @@ def test_a_public_deployment_must_set_its_own_secrets(monkeypatch: pytest.Monkey
     monkeypatch.delenv("SESSION_SECRET", raising=False)
     with pytest.raises(RuntimeError, match="PSEUDONYM_SECRET and SESSION_SECRET"):
         create_app(Settings(public_base_url="https://bot.example.org"))
-    create_app(Settings(public_base_url="https://bot.example.org", pseudonym_secret="a", session_secret="b"))
+    monkeypatch.delenv("OUTBOUND_KEYS", raising=False)
+    with pytest.raises(RuntimeError, match="OUTBOUND_KEYS"):
+        create_app(
+            Settings(public_base_url="https://bot.example.org", pseudonym_secret="a", session_secret="b")
+        )
+    key = Fernet.generate_key().decode()
+    create_app(
+        Settings(
+            public_base_url="https://bot.example.org",
+            pseudonym_secret="a",
+            session_secret="b",
+            outbound_keys=key,
+        )
+    )
