@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     # Where twilio's Client sends its requests; tests point it at a fake on loopback.
     twilio_api_base_url: str = "https://api.twilio.com"
+    # Each gateway replica's share of Telegram's ~30 messages a second per bot; replies use the rest.
+    telegram_outbound_per_second: float = 20.0
     dispatch_poll_seconds: float = 5.0
     dispatch_batch: int = 50
     dispatch_max_attempts: int = 5
