@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.channels import enabled_channels
@@ -27,6 +27,7 @@ from bot.gateway.security import SecurityHeadersMiddleware
 from bot.gateway.state import create_state
 from bot.gateway.turns import Conversations, forget_in_thread
 from bot.local import LocalInfo, load_local
+from bot.outbound.wiring import desk_from, dispatcher_from, outbound_enabled
 from bot.privacy.contacts import ContactBook
 from bot.privacy.purge import purge_every_day
 from bot.referrals import ReferralCodes
@@ -107,7 +108,19 @@ def build_conversations(settings: Settings, engine: RasaEngine, local: LocalInfo
         forget=forget_in_thread(settings.database_url, settings.tracker_store_url),
         max_message_chars=settings.max_message_chars,
         retention_days=settings.retention_days,
+        outbound=desk_from(settings),
     )
+
+
+def outbound_routes(settings: Settings) -> list[BaseRoute]:
+    """Twilio's signed delivery reports for the texts the bot starts."""
+    if not settings.sms_outbound_enabled or not settings.twilio_auth_token:
+        return []
+    from bot.channels.sms.outbound import status_route
+    from bot.channels.sms.providers.twilio import TwilioProvider
+
+    provider = TwilioProvider(settings.twilio_auth_token, settings.public_base_url)
+    return [status_route(provider, settings.database_url)]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -118,6 +131,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     local = load_local(settings.local_file)
     conversations = build_conversations(settings, engine, local)
     channels = enabled_channels(settings, conversations)
+    # Reminders, follow-ups and late SMS answers: a dispatcher in every replica (SKIP LOCKED
+    # shares the work), when some channel can send later. See docs/architecture.md.
+    dispatcher = (
+        dispatcher_from(settings, engine, conversations.state) if outbound_enabled(settings) else None
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -131,9 +149,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         for channel in channels:
             await channel.start()
+        sending = (
+            asyncio.create_task(dispatcher.run_forever(settings.dispatch_poll_seconds), name="outbound")
+            if dispatcher is not None
+            else None
+        )
         try:
             yield
         finally:
+            if sending is not None and dispatcher is not None:
+                sending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sending
+                await dispatcher.aclose()
             for channel in reversed(channels):
                 await channel.stop()
             retention.cancel()
@@ -148,6 +176,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *(route for channel in channels for route in channel.routes),
+            *outbound_routes(settings),
         ],
         middleware=[Middleware(SecurityHeadersMiddleware)],
         lifespan=lifespan,

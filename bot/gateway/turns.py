@@ -22,6 +22,8 @@ from bot.gateway.engine import Engine, EngineTurn, EngineUnavailable
 from bot.gateway.state import SharedState
 from bot.gateway.text import clean, safe_for_engine
 from bot.local import LocalInfo
+from bot.outbound.desk import OutboundDesk
+from bot.outbound.store import CHANNELS as OUTBOUND_CHANNELS
 from bot.privacy import notice
 from bot.privacy.contacts import ContactBook
 from bot.privacy.redact import only_removed, redact_sensitive, scrub_for_report, without_contact_details
@@ -94,14 +96,19 @@ def _pins(value: Any) -> tuple[Pin, ...]:
 class Rendered:
     messages: list[BotMessage]
     forget: bool = False
+    # {"consent": "..."}: the resident agreed to be messaged later (bot.outbound.desk).
+    consent: str | None = None
 
 
 def from_engine(raw: list[dict[str, Any]]) -> Rendered:
     """The engine's messages as BotMessages; its custom payloads become flags on the message before."""
     messages: list[BotMessage] = []
     forget = False
+    consent: str | None = None
     for item in raw:
         custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
+        if isinstance(custom.get("consent"), str) and custom["consent"].strip():
+            consent = custom["consent"].strip()
         buttons = [b for b in item.get("buttons") or [] if "title" in b and "payload" in b]
         if item.get("text") or buttons:
             messages.append(BotMessage(item.get("text"), buttons))
@@ -112,7 +119,7 @@ def from_engine(raw: list[dict[str, Any]]) -> Rendered:
                 request_location=messages[-1].request_location or custom.get("request") == "location",
                 venues=messages[-1].venues + _pins(custom.get("venues")),
             )
-    return Rendered(messages, forget)
+    return Rendered(messages, forget, consent)
 
 
 Forget = Callable[[str], Awaitable[bool]]
@@ -125,6 +132,11 @@ def offered_options(replies: list[BotMessage]) -> list[dict[str, str]]:
         for button in reply.buttons:
             seen.setdefault(button["payload"], button)
     return list(seen.values())
+
+
+OUTBOUND_NOT_SAVED = (
+    "Sorry, I couldn't set that up, so I won't be able to message you. Please try again later."
+)
 
 
 def apology(local: LocalInfo) -> BotMessage:
@@ -150,6 +162,7 @@ class Conversations:
         forget: Forget,
         max_message_chars: int = 1000,
         retention_days: int = 90,
+        outbound: OutboundDesk | None = None,
     ) -> None:
         self._engine = engine
         self._secret = secret
@@ -161,6 +174,11 @@ class Conversations:
         self._forget = forget
         self._max_chars = max_message_chars
         self._days = retention_days
+        self._outbound = outbound
+
+    @property
+    def outbound(self) -> OutboundDesk | None:
+        return self._outbound
 
     @property
     def state(self) -> SharedState:
@@ -201,7 +219,9 @@ class Conversations:
             return await self._say(conversation, notice.details_removed(self._local, self._days))
         chosen = resolve(await self._state.options(conversation), redacted)
         message = chosen or safe_for_engine(redacted, BUTTON_INTENTS)
-        replies = await self._exchange(channel, conversation, message, typed=None if chosen else redacted)
+        replies = await self._exchange(
+            channel, conversation, message, typed=None if chosen else redacted, raw_sender=raw_sender
+        )
         if removed:
             replies.insert(0, BotMessage(notice.details_removed(self._local, self._days)))
         return replies
@@ -219,7 +239,9 @@ class Conversations:
         if known:
             self._usage.record(UsageKind.REFERRAL, channel, conversation, known)
         message = intent_payload("greet", referral_code=known) if known else intent_payload("greet")
-        return await self._exchange(channel, conversation, message, referral_code=known)
+        return await self._exchange(
+            channel, conversation, message, referral_code=known, raw_sender=raw_sender
+        )
 
     async def location(
         self, channel: str, raw_sender: str, latitude: float, longitude: float
@@ -229,7 +251,7 @@ class Conversations:
             return [BotMessage("Sorry, I couldn't read that location. Please type your postcode.")]
         conversation = self.conversation_id(channel, raw_sender)
         message = intent_payload("find_help", geo=f"geo:{latitude:.3f},{longitude:.3f}")
-        return await self._exchange(channel, conversation, message)
+        return await self._exchange(channel, conversation, message, raw_sender=raw_sender)
 
     async def _exchange(
         self,
@@ -239,6 +261,7 @@ class Conversations:
         *,
         typed: str | None = None,
         referral_code: str | None = None,
+        raw_sender: str | None = None,
     ) -> list[BotMessage]:
         first = await self._contacts.arrive(conversation, channel, referral_code)
         self._usage.record(UsageKind.CONVERSATION, channel, conversation)
@@ -255,11 +278,33 @@ class Conversations:
         if not replies:
             logger.warning("engine gave no reply for %s", conversation)
             return [apology(self._local)]
+        replies += await self._outbound_turn(channel, conversation, raw_sender, rendered, turn)
         self._count(channel, conversation, turn, typed)
         await self._state.remember_options(conversation, offered_options(replies))
         if first:
             replies.insert(0, BotMessage(notice.first_contact_notice(self._local, self._days)))
         return replies
+
+    async def _outbound_turn(
+        self, channel: str, conversation: str, raw_sender: str | None, rendered: Rendered, turn: EngineTurn
+    ) -> list[BotMessage]:
+        """Consent saved with the raw address only the gateway has; "stop" cancels what is due."""
+        if self._outbound is None:
+            return []
+        if turn.understood.intent == "opt_out":
+            try:
+                await self._outbound.stop(conversation, "opt_out")
+            except Exception as error:
+                logger.warning("Outbound messages not stopped (%s)", type(error).__name__)
+                return [BotMessage("Sorry, that didn't work. Please say stop again in a minute.")]
+        if (
+            rendered.consent
+            and raw_sender is not None
+            and channel in OUTBOUND_CHANNELS
+            and not await self._outbound.consent(channel, conversation, raw_sender, rendered.consent)
+        ):
+            return [BotMessage(OUTBOUND_NOT_SAVED, self._menu_buttons())]
+        return []
 
     async def _carry_out_forget(self, conversation: str) -> str:
         self._usage.forget(person_key(conversation))

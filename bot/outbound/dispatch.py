@@ -41,6 +41,7 @@ from bot.gateway.state import SharedState
 from bot.gateway.turns import BotMessage, offered_options
 from bot.outbound.cipher import ContactCipher, UnreadableAddress
 from bot.outbound.compose import LATE_KEY, Composer
+from bot.outbound.desk import LATE_REFERENCE
 from bot.outbound.quiet import QuietHours, as_utc
 from bot.outbound.senders import Sender, SendFailed, TryLater, Undeliverable
 from bot.outbound.store import delete_contact_if_done, stop_conversation
@@ -48,9 +49,6 @@ from bot.outbound.store import delete_contact_if_done, stop_conversation
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 PENDING, SENDING = MessageStatus.PENDING.value, MessageStatus.SENDING.value
-LATE_KIND = "late_answer"
-# Marks a late answer whose (encrypted) text is still kept; cleared once it is finished.
-LATE_REFERENCE = "late"
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
 UNCONSENTED_AFTER = timedelta(hours=1)
 

@@ -236,3 +236,27 @@ def status_counts(session: Session) -> dict[str, int]:
         select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
     ).all()
     return {status: int(count) for status, count in rows}
+
+
+def purge_outbound(session: Session, cutoff: datetime) -> int:
+    """The retention period: a contact consented before `cutoff` is deleted and everything still
+    pending for it cancelled; finished messages from before it keep their counts for staff but
+    no longer name a conversation. Returns the contacts deleted."""
+    old = list(
+        session.scalars(
+            select(OutboundContact.conversation_id).where(OutboundContact.consented_at < as_utc(cutoff))
+        )
+    )
+    for conversation_id in old:
+        stop_conversation(session, conversation_id, now=cutoff, reason="retention period")
+    _run(
+        session,
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.due_at < as_utc(cutoff),
+            OutboundMessage.status.not_in([PENDING, MessageStatus.SENDING.value]),
+            OutboundMessage.conversation_id != "",
+        )
+        .values(conversation_id="", content={}, reference=None),
+    )
+    return len(old)

@@ -13,7 +13,7 @@ from sqlalchemy import delete, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.confidence.store import person_key as confidence_person_key
-from bot.db.models import ConfidenceResult, Contact, UsageEvent
+from bot.db.models import ConfidenceResult, Contact, OutboundContact, OutboundMessage, UsageEvent
 from bot.db.session import get_engine, session_scope
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 from bot.pseudonym import person_key
@@ -39,6 +39,9 @@ def forget_person(conversation_id: str, *, database_url: str, tracker_store_url:
                 delete(ConfidenceResult).where(
                     ConfidenceResult.person == confidence_person_key(conversation_id)
                 ),
+                # Everything due to them is cancelled by going, and the address with it.
+                delete(OutboundMessage).where(OutboundMessage.conversation_id == conversation_id),
+                delete(OutboundContact).where(OutboundContact.conversation_id == conversation_id),
             )
         )
     engine = get_engine(app_database_url(tracker_store_url))
