@@ -9,10 +9,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, send
+from bot.loop.listed import listed_from_slot
 from bot.settings import get_settings
 from bot.venues.replies import Asker, location_problem, nearest_help, no_location_yet
 
 LOCATION_ENTITIES = {"postcode", "place", "geo"}
+# What the last results listed: the sessions "remind me about 2" can mean (domain/loop.yml).
+LISTED = "listed_sessions"
 
 
 def _search(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) -> list[dict[str, Any]]:
@@ -32,7 +35,11 @@ def _search(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) -> 
     send(dispatcher, found.reply)
     if not found.location_ok:
         return [SlotSet("location", None), SlotSet("results_offset", 0)]
-    return [SlotSet("results_offset", found.next_offset)]
+    listed = (
+        {item.number: item.as_slot() for item in listed_from_slot(tracker.get_slot(LISTED))} if offset else {}
+    )
+    listed.update({item.number: item.as_slot() for item in found.listed})
+    return [SlotSet("results_offset", found.next_offset), SlotSet(LISTED, list(listed.values()))]
 
 
 class ValidateFindHelpForm(FormValidationAction):

@@ -27,6 +27,7 @@ from bot.gateway.security import SecurityHeadersMiddleware
 from bot.gateway.state import create_state
 from bot.gateway.turns import Conversations, forget_in_thread
 from bot.local import LocalInfo, load_local
+from bot.loop.web import calendar_routes
 from bot.outbound.wiring import desk_from, dispatcher_from, outbound_enabled
 from bot.privacy.contacts import ContactBook
 from bot.privacy.purge import purge_every_day
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *(route for channel in channels for route in channel.routes),
             *outbound_routes(settings),
+            *calendar_routes(settings),
         ],
         middleware=[Middleware(SecurityHeadersMiddleware)],
         lifespan=lifespan,

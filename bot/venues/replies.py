@@ -12,15 +12,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import UsageKind
+from bot.db.models import LoopStep, UsageKind
 from bot.db.session import session_scope
 from bot.geo.locate import LocationError, Precision
+from bot.loop.events import record_steps
+from bot.loop.listed import Listed
 from bot.replies import FIND_HELP, MENU, TALK_TO_PERSON, Button, Pin, Reply, intent_payload
 from bot.usage.events import Usage, write_usage
 from bot.venues.render import ERROR_MESSAGES, render_help_text
 from bot.venues.search import HelpResult, find_help
 
 MORE_RESULTS = Button("More", intent_payload("more_results"))
+REMIND_ME = Button("Remind me", intent_payload("remind_me"))
 _GEO = re.compile(r"^geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)$")
 
 
@@ -30,6 +33,8 @@ class HelpReply:
     next_offset: int
     # False when the location could not be used: the form should ask again.
     location_ok: bool
+    # The sessions shown, numbered as listed: what "remind me about 2" can refer to (bot.loop).
+    listed: tuple[Listed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,12 +81,37 @@ def nearest_help(
         if asker is not None and result.ok and offset == 0:
             usage = Usage.of(UsageKind.SEARCH, asker.channel, asker.conversation_id, search_area(result))
             write_usage(session, [usage])
+        if asker is not None and result.ok and result.venues:
+            shown = [venue.venue_id for venue in result.venues]
+            record_steps(
+                session, LoopStep.SHOWN, asker.conversation_id, channel=asker.channel, venue_ids=shown
+            )
     text = render_help_text(result, sms=sms)
     if not result.ok:
         return HelpReply(Reply(text, (MENU,)), 0, location_ok=False)
     buttons = (MORE_RESULTS, MENU) if result.has_more else (TALK_TO_PERSON, MENU)
+    listed = listed_of(result)
+    if listed:
+        buttons = (REMIND_ME, *buttons)
     pins = tuple(Pin(v.name, v.address, v.latitude, v.longitude) for v in result.venues)
-    return HelpReply(Reply(text, buttons, pins), result.next_offset, location_ok=True)
+    return HelpReply(Reply(text, buttons, pins), result.next_offset, location_ok=True, listed=listed)
+
+
+def listed_of(result: HelpResult) -> tuple[Listed, ...]:
+    """The shown venues' next sessions, with the numbers the list gave them."""
+    return tuple(
+        Listed(
+            number=number,
+            session_id=venue.next_session.session_id,
+            venue_id=venue.venue_id,
+            venue=venue.name,
+            title=venue.next_session.title,
+            starts_at=venue.next_session.starts_at,
+            booking_required=venue.next_session.booking_required,
+        )
+        for number, venue in enumerate(result.venues, start=result.offset + 1)
+        if venue.next_session is not None
+    )
 
 
 def location_problem(database_url: str, location: str) -> str | None:
