@@ -135,10 +135,11 @@ class StaffAdmin(Admin):
 
 def build_admin(app: Starlette, auth: StaffAuth, database_url: str) -> StaffAdmin:
     """The admin at /admin with every view, in the order the menu shows them."""
+    from bot.admin.bookings import LOOP_PAGES
     from bot.admin.pages import PAGES
 
     admin = StaffAdmin(app, auth, database_url)
-    for view in (*LISTING_VIEWS, *PAGES, AuditView, StaffUserView):
+    for view in (*LISTING_VIEWS, *PAGES, *LOOP_PAGES, AuditView, StaffUserView):
         # A subclass per admin: sqladmin keeps its session maker on the class it is given.
         admin.add_view(type(view.__name__, (view,), {"database_url": database_url}))
     return admin
