@@ -122,9 +122,10 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     # Where twilio's Client sends its requests; tests point it at a fake on loopback.
     twilio_api_base_url: str = "https://api.twilio.com"
-    # Each gateway replica's share of Telegram's ~30 messages a second per bot; replies use the rest.
+    # Each gateway replica's share of Telegram's ~30 messages a second per bot (replies use the
+    # rest): 20 for one replica, 14 each for two (each may send one more in a second: 2 x 15 = 30).
     telegram_outbound_per_second: float = 20.0
-    dispatch_poll_seconds: float = 5.0
+    dispatch_poll_seconds: float = 1.0
     dispatch_batch: int = 50
     dispatch_max_attempts: int = 5
 

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import MessageStatus, OutboundContact, OutboundMessage
 from bot.gateway.state import SharedState
@@ -51,6 +51,8 @@ Clock = Callable[[], datetime]
 PENDING, SENDING = MessageStatus.PENDING.value, MessageStatus.SENDING.value
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
 UNCONSENTED_AFTER = timedelta(hours=1)
+STOP_GRACE_SECONDS = 10.0
+PER_PERSON_GAP = timedelta(seconds=1.1)
 
 
 def utc_now() -> datetime:
@@ -157,20 +159,57 @@ class Dispatcher:
                 return total
 
     async def run_forever(self, poll_seconds: float) -> None:
-        """The gateway's background task: never raises, whatever the database or a provider does."""
-        while True:
-            claimed = 0
-            try:
-                done = await self.run_once()
-                claimed = done.claimed
-                if done.claimed or done.dropped or done.unknown_after_restart:
-                    log.info("Outbound round: %s", done)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # a database outage: try again next poll
-                log.warning("Outbound round failed (%s); trying again", type(error).__name__)
-            if claimed < self._batch:
-                await asyncio.sleep(poll_seconds)
+        """The gateway's background task: never raises, whatever the database or a provider does.
+
+        Pipelined rather than in rounds: up to `batch` messages are in flight at once, each
+        recorded as soon as its send returns, and a free slot is filled by the next claim, so a
+        slow provider holds up only its own messages. Stopping waits a little for messages in
+        flight; one cut off mid-send is left `sending` and counted "unknown after restart".
+        """
+        in_flight: set[asyncio.Task[None]] = set()
+        last_housekeeping = float("-inf")
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                claimed = 0
+                try:
+                    now = as_utc(self._clock())
+                    if loop.time() - last_housekeeping >= poll_seconds:
+                        last_housekeeping = loop.time()
+                        done = await asyncio.to_thread(self._housekeeping, now)
+                        if done.dropped or done.unknown_after_restart or done.unconsented:
+                            log.info("Outbound housekeeping: %s", done)
+                    room = self._batch - len(in_flight)
+                    if room > 0:
+                        jobs = await asyncio.to_thread(self._claim, now, room)
+                        claimed = len(jobs)
+                        for job in jobs:
+                            task = asyncio.create_task(self._deliver_and_record(job))
+                            in_flight.add(task)
+                            task.add_done_callback(in_flight.discard)
+                except Exception as error:  # a database outage: try again next poll
+                    log.warning("Outbound dispatch failed (%s); trying again", type(error).__name__)
+                if claimed == 0 or len(in_flight) >= self._batch:
+                    if in_flight:
+                        await asyncio.wait(
+                            in_flight, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                        )
+                    else:
+                        await asyncio.sleep(poll_seconds)
+        finally:
+            if in_flight:
+                await asyncio.wait(in_flight, timeout=STOP_GRACE_SECONDS)
+                for task in in_flight:
+                    task.cancel()
+
+    async def _deliver_and_record(self, job: Job) -> None:
+        try:
+            now = as_utc(self._clock())
+            outcome = await self._deliver(job, now)
+            await asyncio.to_thread(self._record, [outcome], as_utc(self._clock()))
+            await self._remember_options([outcome])
+        except Exception as error:  # left `sending`: counted "unknown after restart" later
+            log.warning("Outbound message %d not recorded (%s)", job.id, type(error).__name__)
 
     async def aclose(self) -> None:
         for sender in self._senders.values():
@@ -225,7 +264,9 @@ class Dispatcher:
                 delete_contact_if_done(session, conversation_id)
         return done
 
-    def _claim(self, now: datetime) -> list[Job]:
+    def _claim(self, now: datetime, limit: int | None = None) -> list[Job]:
+        other = aliased(OutboundMessage)
+        ready = or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now)
         due = (
             select(OutboundMessage.id)
             .where(
@@ -233,10 +274,25 @@ class Dispatcher:
                 OutboundMessage.contact_id.is_not(None),
                 OutboundMessage.channel.in_(list(self._senders)),
                 OutboundMessage.due_at <= now,
-                or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
+                ready,
+                # One message at a time per person, whichever replica sends it, and not within
+                # a second of the last: Telegram allows about one message a second in a chat.
+                ~exists().where(
+                    other.conversation_id == OutboundMessage.conversation_id,
+                    or_(
+                        other.status == SENDING,
+                        and_(other.status == MessageStatus.SENT.value, other.sent_at > now - PER_PERSON_GAP),
+                        and_(
+                            other.status == PENDING,
+                            other.id < OutboundMessage.id,
+                            other.due_at <= now,
+                            or_(other.next_attempt_at.is_(None), other.next_attempt_at <= now),
+                        ),
+                    ),
+                ),
             )
             .order_by(OutboundMessage.due_at, OutboundMessage.id)
-            .limit(self._batch)
+            .limit(limit or self._batch)
             .with_for_update(skip_locked=True)
         )
         with Session(self._db) as session, session.begin():

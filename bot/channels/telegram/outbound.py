@@ -52,9 +52,10 @@ class ChatPacer:
 
 def outbound_bot(settings: Settings) -> Bot:
     """A Bot API client of its own for the dispatcher, with the overall rate limit."""
-    limiter: AIORateLimiter = AIORateLimiter(
-        overall_max_rate=settings.telegram_outbound_per_second, overall_time_period=1, max_retries=3
-    )
+    # A bucket of one, refilled every 1/rate seconds: an even pace, never a burst (a bucket of
+    # `rate` would allow twice the rate in one second, and two replicas four times it).
+    rate = max(settings.telegram_outbound_per_second, 0.1)
+    limiter: AIORateLimiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / rate, max_retries=3)
     bot: Bot = ExtBot(
         settings.telegram_bot_token or "", base_url=settings.telegram_api_base_url, rate_limiter=limiter
     )

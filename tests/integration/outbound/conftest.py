@@ -21,6 +21,7 @@ from bot.gateway.state import MemoryState
 from bot.outbound import ContactCipher, QuietHours, save_contact, schedule_message
 from bot.outbound.compose import Composer
 from bot.outbound.dispatch import Dispatcher
+from bot.outbound.senders import Sender
 from bot.outbound.templates import Templates
 from bot.settings import ROOT
 from tests.fakes.telegram_api import FakeBotApi
@@ -105,7 +106,7 @@ class Outbox:
         bot = Bot(TOKEN, base_url=self.bot_api.base_url)
         http = TwilioHttpx(self.twilio_api.base_url)
         client = Client(self.twilio_api.account_sid, self.twilio_api.auth_token, http_client=http)
-        senders = {
+        senders: dict[str, Sender] = {
             "telegram": TelegramSender(bot, self.state, ChatPacer(telegram_pace)),
             "sms": SmsSender(client, "+447700900000", options.pop("status_callback", None)),
         }

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutboundContact, OutboundMessage
-from tests.integration.outbound.conftest import NOW, Outbox, later
+from tests.integration.outbound.conftest import NOW, TOKEN, Outbox, later
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -148,3 +151,54 @@ async def test_a_retry_that_falls_in_the_night_waits_for_the_morning(outbox: Out
         row = session.get(OutboundMessage, message)
         assert row is not None and row.status == "pending" and row.attempts == 0
         assert row.next_attempt_at is not None and row.next_attempt_at.hour == 9
+
+
+async def test_one_persons_messages_go_one_at_a_time_a_second_apart(outbox: Outbox) -> None:
+    outbox.contact("t7", "telegram", "5007")
+    first = outbox.schedule("t7")
+    second = outbox.schedule("t7", kind="session_changed")
+    dispatcher = outbox.dispatcher()
+    assert (await dispatcher.drain()).sent == 1, "the second waits for the first"
+    states = statuses(outbox)
+    assert states[first][0] == "sent" and states[second][0] == "pending"
+    outbox.clock.now += later(1)
+    assert (await dispatcher.drain()).sent == 1
+    assert statuses(outbox)[second][0] == "sent"
+
+
+async def test_the_gateways_background_dispatcher_sends_and_stops_cleanly(outbox: Outbox) -> None:
+    mark = outbox.bot_api.mark()
+    for n in range(3):
+        outbox.contact(f"bg{n}", "telegram", str(5100 + n))
+        outbox.schedule(f"bg{n}")
+    task = asyncio.create_task(outbox.dispatcher().run_forever(poll_seconds=0.05))
+    for _ in range(600):  # until the three have gone (a deadline, not a timing assertion)
+        if all(state == "sent" for state, _, _ in statuses(outbox).values()):
+            break
+        await asyncio.sleep(0.05)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert {state for state, _, _ in statuses(outbox).values()} == {"sent"}
+    assert sorted(c.chat_id or 0 for c in outbox.bot_api.since(mark, methods={"sendMessage"})) == [
+        5100,
+        5101,
+        5102,
+    ]
+
+
+async def test_telegrams_flood_control_is_waited_out_by_the_rate_limiter(outbox: Outbox) -> None:
+    from bot.channels.telegram.outbound import TelegramSender, outbound_bot
+    from bot.gateway.turns import BotMessage
+    from bot.settings import Settings
+
+    settings = Settings(telegram_bot_token=TOKEN, telegram_api_base_url=outbox.bot_api.base_url)
+    sender = TelegramSender(outbound_bot(settings))
+    mark = outbox.bot_api.mark()
+    outbox.bot_api.flood("sendMessage", times=1, retry_after=1)
+    try:
+        provider_id = await sender.send("5200", [BotMessage("Reminder: tomorrow at 10am.")])
+    finally:
+        await sender.aclose()
+    assert provider_id is not None
+    assert len(outbox.bot_api.sent(mark, 5200)) == 1, "sent once, after the 429"
