@@ -1,4 +1,4 @@
-"""The staff side on both databases: the register, marking attendance, cancelling a date or closing a session."""
+"""The staff side on both databases: the register, attendance, cancelling a date, closing a venue."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def test_cancelling_a_date_tells_who_can_be_told_with_the_next_date(
 def test_closing_a_venue_offers_another_place_nearby(
     db_session: Session, booked: tuple[int, list[Booking]]
 ) -> None:
-    session_id, rows = booked
+    _, rows = booked
     venue_id = rows[0].occurrence.session.venue_id
     told = close_venue(db_session, venue_id=venue_id, now=NOW, quiet=QUIET, helpline_phone="0113 222 4444")
     assert told == 1
