@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, inspect
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.confidence.store import person_key as confidence_person_key
 from bot.db.models import ConfidenceResult, Contact, OutboundContact, OutboundMessage, UsageEvent
 from bot.db.session import get_engine, session_scope
+from bot.loop.privacy import forget_loop
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 from bot.pseudonym import person_key
 
@@ -31,7 +33,8 @@ def forget_person(conversation_id: str, *, database_url: str, tracker_store_url:
     """Delete everything about the person behind `conversation_id`. Raises if a store is down."""
     person = person_key(conversation_id)
     with session_scope(database_url) as session:
-        app_records = sum(
+        app_records = forget_loop(session, conversation_id, datetime.now(UTC))  # bookings, funnel steps
+        app_records += sum(
             session.execute(statement).rowcount
             for statement in (
                 delete(Contact).where(Contact.person == person),

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.models import ConfidenceResult, Contact, UsageEvent
 from bot.db.session import get_engine, session_scope
+from bot.loop.privacy import purge_loop
 from bot.outbound.store import purge_outbound
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 
@@ -61,6 +62,7 @@ def purge(
             .values(person="")
         ).rowcount
         outbound = purge_outbound(session, cutoff)
+        purge_loop(session, cutoff)  # bookings and funnel steps keep their counts, not the person
     events = 0
     engine = get_engine(app_database_url(tracker_store_url))
     with engine.begin() as connection:
