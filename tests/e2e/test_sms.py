@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
@@ -45,6 +46,7 @@ def settings(stack: Stack, e2e_env: dict[str, str]) -> Settings:
         tracker_store_url=e2e_env["TRACKER_STORE_URL"],
         pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
         session_secret="e2e-session-secret",
+        outbound_keys=Fernet.generate_key().decode(),
         twilio_auth_token=TOKEN,
         public_base_url=PUBLIC,
         # A shared 2-core machine can be slow; what is tested here is the conversation.
