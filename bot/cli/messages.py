@@ -7,7 +7,8 @@ once, until nothing more is due at the given time, so a test or an operator can 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import click
@@ -91,9 +92,13 @@ def send_due(now_text: str | None) -> None:
 async def _send_due(settings: Settings, now: datetime) -> Round:
     engine = RasaEngine(settings.engine_urls, max(settings.engine_timeout_seconds, ENGINE_TIMEOUT_SECONDS))
     state = create_state(settings.redis_url)
-    dispatcher: Dispatcher = dispatcher_from(settings, engine, state, clock=lambda: now)
+    # Time passes from the given moment, so a person's second message can follow their first.
+    started = time.monotonic()
+    dispatcher: Dispatcher = dispatcher_from(
+        settings, engine, state, clock=lambda: now + timedelta(seconds=time.monotonic() - started)
+    )
     try:
-        return await dispatcher.drain(now)
+        return await dispatcher.drain(wait_for_pacing=True)
     finally:
         await dispatcher.aclose()
         await state.aclose()

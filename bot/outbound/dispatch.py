@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import MessageStatus, OutboundContact, OutboundMessage
@@ -53,6 +53,8 @@ BACKOFF_SECONDS = (30, 120, 600, 1800, 3600)
 UNCONSENTED_AFTER = timedelta(hours=1)
 STOP_GRACE_SECONDS = 10.0
 PER_PERSON_GAP = timedelta(seconds=1.1)
+# Rounds with nothing claimed that `drain` waits through for paced messages before it gives up.
+PACING_ROUNDS = 3
 
 
 def utc_now() -> datetime:
@@ -149,14 +151,29 @@ class Dispatcher:
             await self._remember_options(outcomes)
         return done
 
-    async def drain(self, now: datetime | None = None) -> Round:
-        """Rounds until nothing more is due at `now` (the CLI's send-due, tests)."""
+    async def drain(self, now: datetime | None = None, *, wait_for_pacing: bool = False) -> Round:
+        """Rounds until nothing more is due at `now` (the CLI's send-due, tests).
+
+        With `wait_for_pacing` (a clock that moves: the CLI's), a person's second message, held
+        back a second after their first, is waited for rather than left for the next run.
+        """
         total = Round()
+        idle_rounds = 0
         while True:
             done = await self.run_once(now)
             total.add(done)
-            if done.claimed == 0:
+            if done.claimed:
+                idle_rounds = 0
+                continue
+            idle_rounds += 1
+            moment = as_utc(now or self._clock())
+            if (
+                not wait_for_pacing
+                or idle_rounds > PACING_ROUNDS
+                or not await asyncio.to_thread(self._held_back, moment)
+            ):
                 return total
+            await asyncio.sleep(PER_PERSON_GAP.total_seconds())
 
     async def run_forever(self, poll_seconds: float) -> None:
         """The gateway's background task: never raises, whatever the database or a provider does.
@@ -264,17 +281,27 @@ class Dispatcher:
                 delete_contact_if_done(session, conversation_id)
         return done
 
+    def _due(self, now: datetime) -> tuple[ColumnElement[bool], ...]:
+        """Pending, due, linked to a contact, for a channel this dispatcher can send on."""
+        return (
+            OutboundMessage.status == PENDING,
+            OutboundMessage.contact_id.is_not(None),
+            OutboundMessage.channel.in_(list(self._senders)),
+            OutboundMessage.due_at <= now,
+            or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
+        )
+
+    def _held_back(self, now: datetime) -> int:
+        """Due messages not claimed only because the person's previous one went under a second ago."""
+        with Session(self._db) as session:
+            return session.scalar(select(func.count()).where(*self._due(now))) or 0
+
     def _claim(self, now: datetime, limit: int | None = None) -> list[Job]:
         other = aliased(OutboundMessage)
-        ready = or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now)
         due = (
             select(OutboundMessage.id)
             .where(
-                OutboundMessage.status == PENDING,
-                OutboundMessage.contact_id.is_not(None),
-                OutboundMessage.channel.in_(list(self._senders)),
-                OutboundMessage.due_at <= now,
-                ready,
+                *self._due(now),
                 # One message at a time per person, whichever replica sends it, and not within
                 # a second of the last: Telegram allows about one message a second in a chat.
                 ~exists().where(

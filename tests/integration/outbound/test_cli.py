@@ -68,6 +68,16 @@ def test_pending_counts_then_send_due_at_a_given_time(
                 content={"template": "reminder", "params": PARAMS},
                 quiet=QuietHours(),
             )
+    with Session(get_engine(database_url)) as session, session.begin():
+        # A second message to the same chat, due at the same moment: it follows a second later.
+        schedule_message(
+            session,
+            conversation_id="cli-t",
+            kind="reminder_soon",
+            due_at=datetime(2026, 12, 8, 10, 0, tzinfo=UTC),
+            content={"template": "reminder_soon", "params": PARAMS},
+            quiet=QuietHours(),
+        )
     listing = run("messages")
     assert listing.exit_code == 0
     assert "Tue 08 Dec 2026  reminder" in listing.output and " 2" in listing.output
@@ -76,10 +86,10 @@ def test_pending_counts_then_send_due_at_a_given_time(
     early = run("messages", "send-due", "--now", "2026-12-08T09:59")
     assert "0 sent" in early.output
     due = run("messages", "send-due", "--now", "2026-12-08T10:00")
-    assert "2 sent" in due.output, due.output
-    assert len(bot_api.sent(mark, 6001)) == 1 and len(twilio_api.sent_to("+447700900701", texts)) == 1
+    assert "3 sent" in due.output, due.output
+    assert len(bot_api.sent(mark, 6001)) == 2 and len(twilio_api.sent_to("+447700900701", texts)) == 1
     assert "Nothing pending." in run("messages").output
-    assert "sent 2" in run("messages").output
+    assert "sent 3" in run("messages").output
 
 
 def test_a_time_that_is_not_a_time_is_a_clear_error(app_settings: None) -> None:
