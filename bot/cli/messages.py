@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -89,8 +90,18 @@ def send_due(now_text: str | None) -> None:
     )
 
 
+def engine_auth(settings: Settings) -> dict[str, Any]:
+    """The engine's auth token when this version has one (ENGINE_AUTH_TOKEN, `?token=`)."""
+    token = getattr(settings, "engine_auth_token", None)
+    return {"auth_token": token} if token else {}
+
+
 async def _send_due(settings: Settings, now: datetime) -> Round:
-    engine = RasaEngine(settings.engine_urls, max(settings.engine_timeout_seconds, ENGINE_TIMEOUT_SECONDS))
+    engine = RasaEngine(
+        settings.engine_urls,
+        max(settings.engine_timeout_seconds, ENGINE_TIMEOUT_SECONDS),
+        **engine_auth(settings),
+    )
     state = create_state(settings.redis_url)
     # Time passes from the given moment, so a person's second message can follow their first.
     started = time.monotonic()

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def test_a_triggered_intent_is_answered_by_the_real_engine(stack: Stack) -> None:
-    engine = RasaEngine(stack.ports.engine_url, 30.0)
+    token = getattr(stack, "engine_auth_token", None)  # an engine that asks for a token gets it
+    engine = RasaEngine(stack.ports.engine_url, 30.0, **({"auth_token": token} if token else {}))
     conversation = f"outbound-{uuid.uuid4().hex}"
     try:
         raw = await engine.trigger(conversation, "greet", {}, "telegram")
