@@ -82,7 +82,7 @@ def _booking_venue(session: Session, reference: str | None) -> int:
 
 def hits(session: Session, period: Period) -> list[Hit]:
     found = [
-        Hit("searched", week, person, 0)
+        Hit("searched", week, str(person), 0)
         for week, person in session.execute(
             select(UsageEvent.week, UsageEvent.person).where(
                 UsageEvent.kind == UsageKind.SEARCH,
@@ -92,7 +92,7 @@ def hits(session: Session, period: Period) -> list[Hit]:
         )
     ]
     found += [
-        Hit(step, week, person, venue_id)
+        Hit(step, week, str(person), venue_id)
         for step, week, person, venue_id in session.execute(
             select(LoopEvent.step, LoopEvent.week, LoopEvent.person, LoopEvent.venue_id).where(
                 LoopEvent.week.between(period.first_week, period.last_week), LoopEvent.person.is_not(None)
@@ -107,6 +107,8 @@ def hits(session: Session, period: Period) -> list[Hit]:
             OutboundMessage.conversation_id != "",
         )
     ):
+        if sent_at is None:
+            continue
         week = week_of(sent_at.date())
         if period.first_week <= week <= period.last_week:
             found.append(
