@@ -92,7 +92,7 @@ def nearest_help(
     buttons = (MORE_RESULTS, MENU) if result.has_more else (TALK_TO_PERSON, MENU)
     listed = listed_of(result)
     if listed:
-        buttons = (REMIND_ME, *buttons)
+        buttons = (*buttons[:-1], REMIND_ME, buttons[-1])  # before Menu: "1" stays More by SMS
     pins = tuple(Pin(v.name, v.address, v.latitude, v.longitude) for v in result.venues)
     return HelpReply(Reply(text, buttons, pins), result.next_offset, location_ok=True, listed=listed)
 

@@ -137,7 +137,7 @@ def test_find_help_by_text(phone: Phone) -> None:
     assert venues is not None
     assert "LS9 7BG" in venues and "miles" in venues
     assert "Contains OS data (c) Crown copyright" in venues
-    assert venues.endswith("Reply with a number:\n1 More\n2 Menu")
+    assert venues.endswith("Reply with a number:\n1 More\n2 Remind me\n3 Menu")
 
     more = phone.text("1")  # "More": the next places
     assert more is not None and "miles" in more and more != venues
