@@ -15,9 +15,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, help_desk, send
+from bot.loop.listed import listed_from_slot
 from bot.venues.help_desk import Asker, no_location_yet
 
 LOCATION_ENTITIES = {"postcode", "place", "geo"}
+# What the last results listed: the sessions "remind me about 2" can mean (domain/loop.yml).
+LISTED = "listed_sessions"
 
 
 def turn_of(tracker: Tracker) -> str:
@@ -46,7 +49,11 @@ async def answer_with_help(
     send(dispatcher, found.reply)
     if not found.location_ok:
         return [SlotSet("location", None), SlotSet("results_offset", 0)]
-    return [SlotSet("results_offset", found.next_offset)]
+    listed = (
+        {item.number: item.as_slot() for item in listed_from_slot(tracker.get_slot(LISTED))} if offset else {}
+    )
+    listed.update({item.number: item.as_slot() for item in found.listed})
+    return [SlotSet("results_offset", found.next_offset), SlotSet(LISTED, list(listed.values()))]
 
 
 class ValidateFindHelpForm(FormValidationAction):

@@ -37,6 +37,8 @@ class BotMessage:
 class Rendered:
     messages: list[BotMessage]
     forget: bool = False
+    # {"consent": "..."}: the resident agreed to be messaged later (bot.outbound.desk).
+    consent: str | None = None
 
 
 def offered_options(replies: list[BotMessage]) -> list[dict[str, str]]:

@@ -61,6 +61,18 @@ def _engine_auth_token() -> str:
     return _local_secret("engine")
 
 
+def _outbound_keys() -> str:
+    """A Fernet key for this checkout's stored addresses (Fernet keys are 32 url-safe base64 bytes)."""
+    path = VAR_DIR / "outbound.key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
@@ -135,6 +147,25 @@ class Settings(BaseSettings):
     address_turn_burst: int = 120
     address_turns_per_minute: float = 600
 
+    # Outbound messages (reminders, follow-ups, late SMS answers; bot/outbound).
+    # Comma-separated Fernet keys for stored addresses: the first encrypts, all decrypt, so a new
+    # key goes first and the old one stays until `python -m bot messages` shows nothing pending.
+    outbound_keys: str = Field(default_factory=_outbound_keys)
+    quiet_hours_start: int = 21  # no message from this hour...
+    quiet_hours_end: int = 9  # ...until this one, local time
+    timezone: str = "Europe/London"
+    # Twilio's REST API for texts the bot starts (the auth token above signs and authenticates).
+    twilio_account_sid: str | None = None
+    twilio_from_number: str | None = None
+    # Where twilio's Client sends its requests; tests point it at a fake on loopback.
+    twilio_api_base_url: str = "https://api.twilio.com"
+    # Each gateway replica's share of Telegram's ~30 messages a second per bot (replies use the
+    # rest): 20 for one replica, 14 each for two (each may send one more in a second: 2 x 15 = 30).
+    telegram_outbound_per_second: float = 20.0
+    dispatch_poll_seconds: float = 1.0
+    dispatch_batch: int = 50
+    dispatch_max_attempts: int = 5
+
     # Staff admin and reports.
     session_secret: str = Field(default_factory=_session_secret)
     staff_session_minutes: int = 30
@@ -151,7 +182,7 @@ class Settings(BaseSettings):
             return []
         return [
             name.upper()
-            for name in ("pseudonym_secret", "session_secret", "engine_auth_token")
+            for name in ("pseudonym_secret", "session_secret", "engine_auth_token", "outbound_keys")
             if name not in self.model_fields_set
         ]
 
@@ -179,6 +210,14 @@ class Settings(BaseSettings):
     @property
     def engine_urls(self) -> list[str]:
         return [url.strip().rstrip("/") for url in self.engine_url.split(",") if url.strip()]
+
+    @property
+    def outbound_key_list(self) -> list[str]:
+        return [key.strip() for key in self.outbound_keys.split(",") if key.strip()]
+
+    @property
+    def sms_outbound_enabled(self) -> bool:
+        return bool(self.twilio_auth_token and self.twilio_account_sid and self.twilio_from_number)
 
     @property
     def kb_dir(self) -> Path:

@@ -18,6 +18,7 @@ from wtforms import FloatField, SelectField, StringField
 
 from bot.admin import checks
 from bot.admin.base import Problem, StaffView
+from bot.admin.bookings import TellsResidentsWhenClosed
 from bot.admin.forms import (
     DAY_CHOICES,
     WEEK_CHOICES,
@@ -178,7 +179,9 @@ class VenueForm(StaffForm):
         return ok
 
 
-class VenueView(ListingView, model=Venue):
+class VenueView(TellsResidentsWhenClosed, ListingView, model=Venue):
+    closing_kind = "venue"
+
     name = "Venue"
     name_plural = "Venues"
     icon = "fa-solid fa-building"
@@ -297,7 +300,7 @@ class SessionForm(StaffForm):
         return ok
 
 
-class HelpSessionView(ListingView, model=HelpSession):
+class HelpSessionView(TellsResidentsWhenClosed, ListingView, model=HelpSession):
     name = "Session"
     name_plural = "Sessions"
     icon = "fa-solid fa-calendar-days"
@@ -322,6 +325,7 @@ class HelpSessionView(ListingView, model=HelpSession):
         "start_time": "Starts at",
         "end_time": "Ends at",
         "booking_required": "Booking needed",
+        "capacity": "Places (when booking is needed; empty: no limit)",
         "contact": "How to book or ask",
     }
     column_formatters = {
@@ -360,6 +364,7 @@ class HelpSessionView(ListingView, model=HelpSession):
         HelpSession.start_time,
         HelpSession.end_time,
         HelpSession.booking_required,
+        HelpSession.capacity,
         HelpSession.cost,
         HelpSession.contact,
         HelpSession.active,

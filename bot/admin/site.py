@@ -149,12 +149,20 @@ def build_admin(
     app: Starlette, auth: StaffAuth, settings: Settings, geocoder: PostcodeGeocoder | None = None
 ) -> StaffAdmin:
     """The admin at /admin with every view, in the order the menu shows them."""
+    from bot.admin.bookings import LOOP_PAGES
     from bot.admin.kb_review import KnowledgeBasePage
     from bot.admin.pages import PAGES
 
     database_url = settings.database_url
     admin = StaffAdmin(app, auth, database_url)
-    views: tuple[type[BaseView], ...] = (*LISTING_VIEWS, *PAGES, KnowledgeBasePage, AuditView, StaffUserView)
+    views: tuple[type[BaseView], ...] = (
+        *LISTING_VIEWS,
+        *PAGES,
+        *LOOP_PAGES,
+        KnowledgeBasePage,
+        AuditView,
+        StaffUserView,
+    )
     for view in views:
         # A subclass per admin: sqladmin keeps its session maker on the class it is given.
         admin.add_view(

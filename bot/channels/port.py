@@ -21,6 +21,7 @@ from typing import Protocol
 
 from bot.flood_limits import FloodGuard
 from bot.local import LocalInfo
+from bot.outbound.desk import OutboundDesk
 from bot.messages import BotMessage
 
 DAY = 24 * 3600
@@ -61,6 +62,11 @@ class ConversationPort(Protocol):
     @property
     def guard(self) -> FloodGuard:
         """Asked before a turn: one at a time per conversation, and the rate limits."""
+        ...
+
+    @property
+    def outbound(self) -> OutboundDesk | None:
+        """Messages the bot starts later (reminders): None when no channel can send them."""
         ...
 
     def apology(self) -> BotMessage:

@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "bot.cli.privacy",
     "bot.cli.champions",
     "bot.cli.staff",
+    "bot.cli.messages",
 )
 
 

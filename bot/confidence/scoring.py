@@ -120,3 +120,25 @@ def progress(check: ConfidenceCheck, previous: str | None, now: Level) -> str | 
     if previous in names and names.index(now.name) > names.index(previous):
         line += " That's great progress!"
     return line
+
+
+def area_changes(check: ConfidenceCheck, before: Mapping[str, int], after: Mapping[str, int]) -> str:
+    """Each area's change since last time, kindly: what went up first, nothing framed as failure.
+
+    "Up since last time: Staying safe (+25), Using email (+10). The same: Your device."
+    """
+    names = {area.id: area.name for area in check.areas}
+    up, same, down = [], [], []
+    for area_id, name in names.items():
+        if area_id not in before or area_id not in after:
+            continue
+        change = after[area_id] - before[area_id]
+        (up if change > 0 else same if change == 0 else down).append((name, change))
+    parts = []
+    if up:
+        parts.append("Up since last time: " + ", ".join(f"{name} (+{change})" for name, change in up) + ".")
+    if same:
+        parts.append("The same: " + ", ".join(name for name, _ in same) + ".")
+    if down:
+        parts.append("Worth another look: " + ", ".join(name for name, _ in down) + ".")
+    return " ".join(parts)

@@ -11,9 +11,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.confidence import wording
 from bot.confidence.content import ConfidenceCheck, cached_check
-from bot.confidence.scoring import Answers, answered, next_question, progress, score
-from bot.confidence.store import record
+from bot.confidence.scoring import Answers, Result, answered, area_changes, next_question, progress, score
+from bot.confidence.store import PastResult, record
+from bot.db.models import LoopStep
+from bot.db.session import session_scope
 from bot.kb.topics import cached_topics
+from bot.loop.events import record_steps
 from bot.replies import Reply
 from bot.settings import Settings
 from bot.venues.help_desk import HelpDesk
@@ -88,6 +91,8 @@ def finish(
     except SQLAlchemyError:
         log.exception("could not keep a confidence result")
         previous = None
+    if previous is not None:
+        _count_retake(settings.database_url, check, conversation_id, previous.level, result.level.name)
     nearby, offset = None, None
     if location:
         try:
@@ -100,7 +105,29 @@ def finish(
     said = wording.result_replies(
         result,
         topic_titles(settings),
-        progress(check, previous.level if previous else None, result.level),
+        _progress(check, previous, result),
         nearby,
     )
     return Finished(said, offset)
+
+
+def _progress(check: ConfidenceCheck, previous: PastResult | None, result: Result) -> str | None:
+    """The level then and now, and each area's change, said kindly (None on a first check)."""
+    line = progress(check, previous.level if previous else None, result.level)
+    if previous is None or line is None:
+        return line
+    return f"{line}\n{area_changes(check, previous.area_scores, result.area_scores)}"
+
+
+def _count_retake(
+    database_url: str, check: ConfidenceCheck, conversation_id: str, before: str, after: str
+) -> None:
+    """The funnel's last two steps: took the check again, and moved up a level (bot.loop.funnel)."""
+    names = [level.name for level in check.levels]
+    try:
+        with session_scope(database_url) as session:
+            record_steps(session, LoopStep.RETOOK, conversation_id)
+            if before in names and after in names and names.index(after) > names.index(before):
+                record_steps(session, LoopStep.LEVEL_UP, conversation_id)
+    except SQLAlchemyError:
+        log.exception("could not count a retake")

@@ -216,6 +216,8 @@ class HelpSession(ListingMixin, Base):
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time | None] = mapped_column(Time)
     booking_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Places at each occurrence when booking is required (None: no limit). See bot.loop.booking.
+    capacity: Mapped[int | None] = mapped_column(Integer)
     cost: Mapped[str | None] = mapped_column(String(100))
     contact: Mapped[str | None] = mapped_column(String(300))
 
@@ -407,3 +409,170 @@ class TopicReview(Base):
     topic: Mapped[str] = mapped_column(String(40))
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reviewer: Mapped[str] = mapped_column(String(254))
+
+
+# --- Outbound messages (issue 13: reminders, follow-ups and late answers; see bot/outbound) ---
+
+
+class MessageStatus(enum.StrEnum):
+    """Where an outbound message is. `sending` is held only while one dispatcher sends it."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    DROPPED = "dropped"  # due while everything was down, and no longer useful when found
+
+
+class OutboundContact(Base):
+    """How to reach one conversation later, kept only with the resident's consent.
+
+    `address_encrypted` is a Fernet token of the Telegram chat id or the phone number
+    (bot.outbound.cipher); the plain address is never stored. Deleted when nothing more is due,
+    on cancel, STOP, a blocked bot or an invalid number, "forget me" and the retention purge.
+    """
+
+    __tablename__ = "outbound_contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address_encrypted: Mapped[str] = mapped_column(Text)
+    consented_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    consent: Mapped[str] = mapped_column(String(300))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboundMessage(Base):
+    """One message the bot will start: due time, kind, channel, status, attempts (see bot.outbound).
+
+    Rows outlive their contact (contact_id becomes NULL) so staff can still count what was sent;
+    they never hold an address. `content` is a template ({"template", "params"}), an engine
+    intent ({"intent", "entities"}) or an encrypted late answer ({"late": token}).
+    """
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbound_contacts.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default=MessageStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    content: Mapped[dict[str, object]] = mapped_column(JSON)
+    reference: Mapped[str | None] = mapped_column(String(100), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# --- Bookings and attendance (issue 13: closing the loop; see bot/loop) ---
+
+
+class BookingStatus(enum.StrEnum):
+    BOOKED = "booked"  # plans to go (a place held when the session needs booking)
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"  # said so in the follow-up, or a champion marked it
+    DID_NOT_COME = "did_not_come"
+
+
+class SessionOccurrence(Base):
+    """One dated occurrence of a HelpSession: what a booking is for, and the row locked to book it.
+
+    `booked` counts the places taken; a booking takes one with a conditional UPDATE
+    (bot.loop.booking), so the last places are never over-booked by residents booking at once.
+    `cancelled_at` is set when staff cancel this date (residents with a booking are told).
+    """
+
+    __tablename__ = "session_occurrences"
+    __table_args__ = (UniqueConstraint("session_id", "starts_at", name="uq_session_occurrences_when"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("help_sessions.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    booked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    session: Mapped[HelpSession] = relationship()
+    bookings: Mapped[list[Booking]] = relationship(back_populates="occurrence", passive_deletes=True)
+
+    def __str__(self) -> str:
+        return f"{self.session_id} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Booking(Base):
+    """A resident's plan to go to one occurrence: a reminder asked for, or a place booked.
+
+    No name or number: `conversation_id` is the gateway's pseudonym, and `reference` is what
+    the resident says at the door ("K7M4PX", unambiguous characters). `holds_place` is True when
+    the session needs booking (the place counts against its capacity). `rating` is the 1-5 the
+    resident gave in the follow-up.
+    """
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("session_occurrences.id", ondelete="CASCADE"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(20), default="web", server_default="web")
+    status: Mapped[str] = mapped_column(String(20), default=BookingStatus.BOOKED.value, index=True)
+    holds_place: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    occurrence: Mapped[SessionOccurrence] = relationship(back_populates="bookings")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class LoopStep(enum.StrEnum):
+    """The funnel's steps after a search (the search itself is a UsageKind.SEARCH event)."""
+
+    SHOWN = "shown"  # a venue was shown in the nearest help
+    ASKED = "asked"  # asked for a reminder of, or booked, a session there
+    REMINDED = "reminded"  # a reminder was sent
+    WENT = "went"  # said so in the follow-up, or a champion marked them attended
+    RETOOK = "retook"  # took the confidence check again
+    LEVEL_UP = "level_up"  # and their level went up
+
+
+class LoopEvent(Base):
+    """One funnel step, at most once per person, week, step and venue (like usage_events).
+
+    `person` is `bot.pseudonym.person_key` (the usage events' key, so the funnel can start at
+    the searches and be split by the referral code of `contacts`); `venue_id` is 0 for steps
+    that are not about one venue (retook, level up). The purge clears `person` with the rest.
+    """
+
+    __tablename__ = "loop_events"
+    __table_args__ = (
+        UniqueConstraint("step", "week", "person", "venue_id", name="uq_loop_events_once"),
+        Index("ix_loop_events_step_week", "step", "week"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step: Mapped[str] = mapped_column(String(20))
+    week: Mapped[date] = mapped_column(Date)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    person: Mapped[str | None] = mapped_column(String(64), index=True)
+    venue_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)

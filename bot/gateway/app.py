@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.channels import enabled_channels
@@ -31,7 +31,9 @@ from bot.gateway.text import is_text
 from bot.gateway.turns import Conversations, forget_in_thread
 from bot.http_body import BodyTooLarge, NotJson, parse_json, read_limited
 from bot.local import LocalInfo, load_local
+from bot.loop.web import calendar_routes
 from bot.messages import slow_down
+from bot.outbound.wiring import desk_from, dispatcher_from, outbound_enabled
 from bot.privacy.contacts import ContactBook
 from bot.privacy.purge import purge_every_day
 from bot.proxies import trusted_networks
@@ -125,6 +127,7 @@ def build_conversations(
         retention_days=settings.retention_days,
         readiness=readiness or EngineReadiness(engine.ready, settings.engine_down_deadline_seconds),
         guard=build_guard(settings),
+        outbound=desk_from(settings),
     )
 
 
@@ -136,6 +139,17 @@ def build_guard(settings: Settings) -> FloodGuard:
         address=Limit.per_minute(settings.address_turns_per_minute, settings.address_turn_burst),
     )
     return FloodGuard(create_rate_limiter(settings.redis_url), limits)
+
+
+def outbound_routes(settings: Settings) -> list[BaseRoute]:
+    """Twilio's signed delivery reports for the texts the bot starts."""
+    if not settings.sms_outbound_enabled or not settings.twilio_auth_token:
+        return []
+    from bot.channels.sms.outbound import status_route
+    from bot.channels.sms.providers.twilio import TwilioProvider
+
+    provider = TwilioProvider(settings.twilio_auth_token, settings.public_base_url)
+    return [status_route(provider, settings.database_url)]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -150,6 +164,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     conversations = build_conversations(settings, engine, local)
     channels = enabled_channels(settings, conversations)
     geocoder = geocoder_for(settings)  # for the admin's venue form; closed with the app
+    # Reminders, follow-ups and late SMS answers: a dispatcher in every replica (SKIP LOCKED
+    # shares the work), when some channel can send later. See docs/architecture.md.
+    dispatcher = (
+        dispatcher_from(settings, engine, conversations.state) if outbound_enabled(settings) else None
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -163,9 +182,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         for channel in channels:
             await channel.start()
+        sending = (
+            asyncio.create_task(dispatcher.run_forever(settings.dispatch_poll_seconds), name="outbound")
+            if dispatcher is not None
+            else None
+        )
         try:
             yield
         finally:
+            if sending is not None and dispatcher is not None:
+                sending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sending
+                await dispatcher.aclose()
             for channel in reversed(channels):
                 await channel.stop()
             retention.cancel()
@@ -182,6 +211,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *(route for channel in channels for route in channel.routes),
+            *outbound_routes(settings),
+            *calendar_routes(settings),
         ],
         middleware=[Middleware(SecurityHeadersMiddleware, hsts=wants_hsts(settings.public_base_url))],
         lifespan=lifespan,

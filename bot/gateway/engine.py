@@ -17,6 +17,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -28,6 +29,11 @@ STATUS_TIMEOUT_SECONDS = 2.0
 def token_params(auth_token: str | None) -> dict[str, str]:
     """The query parameters that authenticate a request to the engine."""
     return {"token": auth_token} if auth_token else {}
+
+
+# Rasa's external events (needs `rasa run --enable-api`): the tracker records that the bot
+# asked, so the resident's answer is understood in context.
+TRIGGER = "/conversations/{conversation_id}/trigger_intent"
 
 
 class EngineUnavailable(Exception):
@@ -125,6 +131,37 @@ class RasaEngine:
             if response.status_code == 200:
                 return True
         return False
+
+    async def trigger(
+        self, conversation_id: str, intent: str, entities: dict[str, Any] | None = None, channel: str = "web"
+    ) -> list[dict[str, Any]]:
+        """Start a turn with an intent the resident did not type (a follow-up question).
+
+        Rasa 3.6's `POST /conversations/{id}/trigger_intent` takes {"name", "entities"} and, with
+        no output_channel, answers {"tracker": ..., "messages": [...]}: the messages are the
+        bot's replies, in the REST format `from_engine` reads. `include_events=NONE` keeps the
+        tracker out of the answer. `channel` is for the caller's rendering: the tracker keeps
+        its latest input channel. Raises EngineUnavailable like `send`.
+        """
+        path = TRIGGER.format(conversation_id=quote(conversation_id, safe=""))
+        body = {"name": intent, "entities": entities or {}}
+        start = next(self._next)
+        last_error: Exception | None = None
+        for step in range(len(self._clients)):
+            client = self._clients[(start + step) % len(self._clients)]
+            try:
+                response = await client.post(path, json=body, params={"include_events": "NONE"})
+                response.raise_for_status()
+                messages = response.json().get("messages")
+            except httpx.ConnectError as error:
+                last_error = error
+                continue
+            except (httpx.HTTPError, ValueError, AttributeError) as error:
+                raise EngineUnavailable(str(error) or type(error).__name__) from error
+            if not isinstance(messages, list):
+                raise EngineUnavailable("unexpected reply from the engine")
+            return [m for m in messages if isinstance(m, dict)]
+        raise EngineUnavailable(str(last_error) if last_error else "no engine answered")
 
     async def aclose(self) -> None:
         await asyncio.gather(*(client.aclose() for client in self._clients))

@@ -25,6 +25,8 @@ from bot.gateway.state import DAY, SharedState
 from bot.gateway.text import clean
 from bot.local import LocalInfo
 from bot.messages import BotMessage, Rendered, apology, offered_options
+from bot.outbound.desk import OutboundDesk
+from bot.outbound.store import CHANNELS as OUTBOUND_CHANNELS
 from bot.privacy import notice
 from bot.privacy.contacts import ContactBook
 from bot.privacy.redact import only_removed, redact_sensitive, scrub_for_report, without_contact_details
@@ -91,8 +93,11 @@ def from_engine(raw: list[dict[str, Any]]) -> Rendered:
     """The engine's messages as BotMessages; its custom payloads become flags on the message before."""
     messages: list[BotMessage] = []
     forget = False
+    consent: str | None = None
     for item in raw:
         custom = found if isinstance(found := item.get("custom"), dict) else {}
+        if isinstance(custom.get("consent"), str) and custom["consent"].strip():
+            consent = custom["consent"].strip()
         buttons = [b for b in item.get("buttons") or [] if "title" in b and "payload" in b]
         if item.get("text") or buttons:
             messages.append(BotMessage(item.get("text"), buttons))
@@ -103,10 +108,15 @@ def from_engine(raw: list[dict[str, Any]]) -> Rendered:
                 request_location=messages[-1].request_location or custom.get("request") == "location",
                 venues=messages[-1].venues + _pins(custom.get("venues")),
             )
-    return Rendered(messages, forget)
+    return Rendered(messages, forget, consent)
 
 
 Forget = Callable[[str], Awaitable[bool]]
+
+
+OUTBOUND_NOT_SAVED = (
+    "Sorry, I couldn't set that up, so I won't be able to message you. Please try again later."
+)
 
 
 class Conversations:
@@ -125,6 +135,7 @@ class Conversations:
         retention_days: int = 90,
         readiness: EngineReadiness | None = None,
         guard: FloodGuard | None = None,
+        outbound: OutboundDesk | None = None,
     ) -> None:
         self._engine = engine
         self._secret = secret
@@ -142,6 +153,11 @@ class Conversations:
         self._readiness = readiness or always_ready()
         # Channels ask it before a turn (one at a time per conversation, rate limits).
         self._guard = guard or FloodGuard(MemoryRateLimiter())
+        self._outbound = outbound
+
+    @property
+    def outbound(self) -> OutboundDesk | None:
+        return self._outbound
 
     # Kept for code written against the old seams while issue 12's branches merge; channels use
     # the narrow methods below (bot/channels/port.py), so remove these once nothing calls them.
@@ -240,7 +256,12 @@ class Conversations:
         chosen = resolve(await self._state.options(conversation), redacted)
         message = chosen or await typed_command(self._state, conversation, redacted, BUTTON_INTENTS)
         replies = await self._exchange(
-            channel, conversation, message, typed=None if chosen else redacted, hold=hold
+            channel,
+            conversation,
+            message,
+            typed=None if chosen else redacted,
+            hold=hold,
+            raw_sender=raw_sender,
         )
         if removed:
             replies.insert(0, BotMessage(notice.details_removed(self._local, self._days)))
@@ -261,7 +282,7 @@ class Conversations:
         if known:  # it counts when a real message follows (`_referral_followed`)
             await self._state.put(f"referral:{conversation}", known)
         message = intent_payload("greet", referral_code=known) if known else intent_payload("greet")
-        return await self._exchange(channel, conversation, message, hold=hold)
+        return await self._exchange(channel, conversation, message, hold=hold, raw_sender=raw_sender)
 
     async def _referral_followed(self, channel: str, conversation: str) -> None:
         """A real message after a start with a code: the referral counts, once per person."""
@@ -279,7 +300,7 @@ class Conversations:
             return [BotMessage("Sorry, I couldn't read that location. Please type your postcode.")]
         conversation = self.conversation_id(channel, raw_sender)
         message = intent_payload("find_help", geo=f"geo:{latitude:.3f},{longitude:.3f}")
-        return await self._exchange(channel, conversation, message, hold=hold)
+        return await self._exchange(channel, conversation, message, hold=hold, raw_sender=raw_sender)
 
     async def _exchange(
         self,
@@ -290,6 +311,7 @@ class Conversations:
         typed: str | None = None,
         referral_code: str | None = None,
         hold: bool = False,
+        raw_sender: str | None = None,
     ) -> list[BotMessage]:
         first = await self._contacts.arrive(conversation, channel, referral_code)
         self._usage.record(UsageKind.CONVERSATION, channel, conversation)
@@ -306,6 +328,7 @@ class Conversations:
         if not replies:
             logger.warning("engine gave no reply for %s", conversation)
             return [apology(self._local)]
+        replies += await self._outbound_turn(channel, conversation, raw_sender, rendered, turn)
         self._count(channel, conversation, turn, typed)
         await remember(self._state, conversation, offered_options(replies))
         if first:
@@ -333,6 +356,27 @@ class Conversations:
                 continue
             self._readiness.answered()
             return turn
+
+    async def _outbound_turn(
+        self, channel: str, conversation: str, raw_sender: str | None, rendered: Rendered, turn: EngineTurn
+    ) -> list[BotMessage]:
+        """Consent saved with the raw address only the gateway has; "stop" cancels what is due."""
+        if self._outbound is None:
+            return []
+        if turn.understood.intent == "opt_out":
+            try:
+                await self._outbound.stop(conversation, "opt_out")
+            except Exception as error:
+                logger.warning("Outbound messages not stopped (%s)", type(error).__name__)
+                return [BotMessage("Sorry, that didn't work. Please say stop again in a minute.")]
+        if (
+            rendered.consent
+            and raw_sender is not None
+            and channel in OUTBOUND_CHANNELS
+            and not await self._outbound.consent(channel, conversation, raw_sender, rendered.consent)
+        ):
+            return [BotMessage(OUTBOUND_NOT_SAVED, self._menu_buttons())]
+        return []
 
     async def _carry_out_forget(self, conversation: str) -> str:
         self._usage.forget(person_key(conversation))

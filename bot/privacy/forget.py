@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.confidence.store import results_key
-from bot.db.models import ConfidenceResult, Contact, UsageEvent
+from bot.db.models import ConfidenceResult, Contact, OutboundContact, OutboundMessage, UsageEvent
 from bot.db.session import checkpoint, get_engine, rows_changed, session_scope
+from bot.loop.privacy import forget_loop
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 from bot.pseudonym import person_key
 
@@ -33,12 +35,16 @@ def forget_person(conversation_id: str, *, database_url: str, tracker_store_url:
     """Delete everything about the person behind `conversation_id`. Raises if a store is down."""
     person = person_key(conversation_id)
     with session_scope(database_url) as session:
-        app_records = sum(
+        app_records = forget_loop(session, conversation_id, datetime.now(UTC))  # bookings, funnel steps
+        app_records += sum(
             rows_changed(session, statement)
             for statement in (
                 delete(Contact).where(Contact.person == person),
                 delete(UsageEvent).where(UsageEvent.person == person),
                 delete(ConfidenceResult).where(ConfidenceResult.person == results_key(conversation_id)),
+                # Everything due to them is cancelled by going, and the address with it.
+                delete(OutboundMessage).where(OutboundMessage.conversation_id == conversation_id),
+                delete(OutboundContact).where(OutboundContact.conversation_id == conversation_id),
             )
         )
     engine = get_engine(app_database_url(tracker_store_url))

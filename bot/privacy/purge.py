@@ -18,6 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.models import ConfidenceResult, Contact, UsageEvent
 from bot.db.session import get_engine, rows_changed, session_scope
+from bot.loop.privacy import purge_loop
+from bot.outbound.store import purge_outbound
 from bot.privacy.store import TRACKER_EVENTS, app_database_url
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class Purged:
     contacts: int
     usage_events_anonymised: int
     confidence_results_anonymised: int
+    outbound_contacts: int = 0
 
 
 def purge(
@@ -60,6 +63,8 @@ def purge(
             .where(ConfidenceResult.taken_on < cutoff.date(), ConfidenceResult.person != "")
             .values(person=""),
         )
+        outbound = purge_outbound(session, cutoff)
+        purge_loop(session, cutoff)  # bookings and funnel steps keep their counts, not the person
     events = 0
     engine = get_engine(app_database_url(tracker_store_url))
     with engine.begin() as connection:
@@ -67,7 +72,7 @@ def purge(
             events = connection.execute(
                 delete(TRACKER_EVENTS).where(TRACKER_EVENTS.c.timestamp < cutoff.timestamp())
             ).rowcount
-    return Purged(cutoff, events, contacts, usage, results)
+    return Purged(cutoff, events, contacts, usage, results, outbound)
 
 
 async def purge_every_day(

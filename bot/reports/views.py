@@ -26,6 +26,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.db.session import get_engine
+from bot.loop.funnel import STEP_LABELS, Funnel, csv_table
+from bot.loop.funnel import funnel as loop_funnel
 from bot.reports import charts, queries
 from bot.settings import Settings
 from bot.spreadsheet import safe_cell
@@ -49,6 +51,8 @@ class Figures:
     referrals: list[queries.Referral]
     searches: list[queries.Count]
     not_understood: list[queries.Count]
+    # The loop's funnel (issue 13): searched -> shown -> asked -> reminded -> went -> retook -> up.
+    funnel: Funnel | None = None
 
     @property
     def people(self) -> int:
@@ -86,6 +90,7 @@ def gather(database_url: str, period: queries.Period, levels: Sequence[str]) -> 
             referrals=queries.referrals_by_code(session, period),
             searches=queries.searches_by_area(session, period),
             not_understood=queries.not_understood(session, period),
+            funnel=loop_funnel(session, period),
         )
 
 
@@ -122,7 +127,18 @@ def charts_for(figures: Figures, titles: dict[str, str]) -> dict[str, Any]:
     levels = [(level.label, level.count) for level in figures.levels]
     referrals = [(f"{r.code}: {r.who}", r.count) for r in figures.referrals]
     searches = [(s.label, s.count) for s in figures.searches]
+    steps = (
+        [(STEP_LABELS[step], count) for step, count in figures.funnel.total.counts.items()]
+        if figures.funnel
+        else []
+    )
     drawn = {
+        "funnel": charts.bar_chart(
+            "chart-funnel",
+            "From a search to going, and getting more confident",
+            "; ".join(f"{label}: {count:,}" for label, count in steps) + "." if steps else "No searches yet.",
+            steps,
+        ),
         "weekly": charts.stacked_columns(
             "chart-weekly", "People who talked to the bot each week", weekly_summary, labels, series
         ),
@@ -179,12 +195,31 @@ def csv_rows(report: str, figures: Figures, titles: dict[str, str]) -> tuple[lis
         return ["code", "whose_code", "people"], [[r.code, r.who, r.count] for r in figures.referrals]
     if report == "searches":
         return ["area", "people"], [[s.label, s.count] for s in figures.searches]
+    if report.startswith("funnel-") and figures.funnel is not None:
+        grouping = {
+            "funnel-weeks": (figures.funnel.weeks, "week_beginning"),
+            "funnel-venues": (figures.funnel.venues, "venue"),
+            "funnel-referrals": (figures.funnel.referrals, "code"),
+        }
+        rows, first = grouping[report]
+        return csv_table(rows, first)
     if report == "not-understood":
         return ["message", "people"], [[m.label, m.count] for m in figures.not_understood]
     raise KeyError(report)
 
 
-REPORTS = ("conversations", "questions", "confidence", "retakes", "referrals", "searches", "not-understood")
+REPORTS = (
+    "conversations",
+    "questions",
+    "confidence",
+    "retakes",
+    "referrals",
+    "searches",
+    "not-understood",
+    "funnel-weeks",
+    "funnel-venues",
+    "funnel-referrals",
+)
 
 
 def build_reports(
@@ -212,6 +247,7 @@ def build_reports(
             "channels": queries.CHANNELS,
             "channel_names": CHANNEL_NAMES,
             "week_label": week_label,
+            "funnel_labels": STEP_LABELS,
         }
         return await templates.TemplateResponse(request, "reports/index.html", context)
 

@@ -23,12 +23,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import UsageKind
+from bot.db.models import LoopStep, UsageKind
 from bot.db.session import session_scope
 from bot.geo.gazetteer import load_gazetteer
 from bot.geo.locate import LocationError, Precision
 from bot.geo.postcodes_io import PostcodeGeocoder, PostcodesIO
 from bot.local import cached_local
+from bot.loop.events import record_steps
+from bot.loop.listed import Listed
 from bot.replies import FIND_HELP, MENU, TALK_TO_PERSON, Button, Pin, Reply, intent_payload
 from bot.settings import Settings
 from bot.usage.events import Usage, write_usage
@@ -36,6 +38,7 @@ from bot.venues.help_text import ERROR_MESSAGES, render_help_text
 from bot.venues.search import HelpResult, find_help, geocoder_for
 
 MORE_RESULTS = Button("More", intent_payload("more_results"))
+REMIND_ME = Button("Remind me", intent_payload("remind_me"))
 PAGE_SIZE = 3
 _GEO = re.compile(r"^geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)$")
 # Searches kept from a validation for the action of the same turn; old ones make room.
@@ -48,6 +51,8 @@ class HelpReply:
     next_offset: int
     # False when the location could not be used: the form should ask again.
     location_ok: bool
+    # The sessions shown, numbered as listed: what "remind me about 2" can refer to (bot.loop).
+    listed: tuple[Listed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,11 @@ class HelpDesk:
             if asker is not None and result.ok and offset == 0:
                 usage = Usage.of(UsageKind.SEARCH, asker.channel, asker.conversation_id, search_area(result))
                 write_usage(session, [usage])
+            if asker is not None and result.ok and result.venues:
+                shown = [venue.venue_id for venue in result.venues]
+                record_steps(
+                    session, LoopStep.SHOWN, asker.conversation_id, channel=asker.channel, venue_ids=shown
+                )
         return help_reply(result, sms=sms)
 
 
@@ -196,5 +206,25 @@ def help_reply(result: HelpResult, *, sms: bool = False) -> HelpReply:
     if not result.ok:
         return HelpReply(Reply(text, (MENU,)), 0, location_ok=False)
     buttons = (MORE_RESULTS, MENU) if result.has_more else (TALK_TO_PERSON, MENU)
+    listed = listed_of(result)
+    if listed:
+        buttons = (*buttons[:-1], REMIND_ME, buttons[-1])  # before Menu: "1" stays More by SMS
     pins = tuple(Pin(v.name, v.address, v.latitude, v.longitude) for v in result.venues)
-    return HelpReply(Reply(text, buttons, pins), result.next_offset, location_ok=True)
+    return HelpReply(Reply(text, buttons, pins), result.next_offset, location_ok=True, listed=listed)
+
+
+def listed_of(result: HelpResult) -> tuple[Listed, ...]:
+    """The shown venues' next sessions, with the numbers the list gave them."""
+    return tuple(
+        Listed(
+            number=number,
+            session_id=venue.next_session.session_id,
+            venue_id=venue.venue_id,
+            venue=venue.name,
+            title=venue.next_session.title,
+            starts_at=venue.next_session.starts_at,
+            booking_required=venue.next_session.booking_required,
+        )
+        for number, venue in enumerate(result.venues, start=result.offset + 1)
+        if venue.next_session is not None
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
@@ -46,6 +47,7 @@ def settings(stack: Stack, e2e_env: dict[str, str]) -> Settings:
         pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
         session_secret="e2e-session-secret",
         engine_auth_token=stack.engine_auth_token,
+        outbound_keys=Fernet.generate_key().decode(),
         twilio_auth_token=TOKEN,
         public_base_url=PUBLIC,
         # A shared 2-core machine can be slow; what is tested here is the conversation.
@@ -136,7 +138,7 @@ def test_find_help_by_text(phone: Phone) -> None:
     assert venues is not None
     assert "LS9 7BG" in venues and "miles" in venues
     assert "Contains OS data (c) Crown copyright" in venues
-    assert venues.endswith("Reply with a number:\n1 More\n2 Menu")
+    assert venues.endswith("Reply with a number:\n1 More\n2 Remind me\n3 Menu")
 
     more = phone.text("1")  # "More": the next places
     assert more is not None and "miles" in more and more != venues

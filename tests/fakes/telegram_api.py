@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -36,6 +36,8 @@ SEND_METHODS = {"sendMessage", "sendVenue", "sendLocation"}
 class Call:
     method: str
     params: dict[str, Any]
+    # When the call arrived (time.monotonic), for checking the send rates.
+    at: float = field(default_factory=time.monotonic, compare=False)
 
     @property
     def chat_id(self) -> int | None:
@@ -74,9 +76,12 @@ class FakeBotApi:
         self.username = username
         self.bot_id = int(token.split(":", 1)[0])
         self.calls: list[Call] = []
-        # Calls refused by flood control (HTTP 429), which Telegram did not carry out.
+        # Calls refused (flood control 429, a blocked chat 403, a server error), not carried out.
         self.refused: list[Call] = []
         self._floods: dict[str, tuple[int, int]] = {}
+        self._failures: dict[str, tuple[int, int]] = {}
+        # Chats whose user blocked the bot: sending to them is 403 Forbidden, as on Telegram.
+        self.blocked: set[int] = set()
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self._updates: list[dict[str, Any]] = []
@@ -128,6 +133,16 @@ class FakeBotApi:
         """Refuse the next `times` calls of `method` as Telegram's flood control does (429)."""
         with self._lock:
             self._floods[method] = (times, retry_after)
+
+    def fail(self, method: str, times: int = 1, status: int = 502) -> None:
+        """Answer the next `times` calls of `method` with a server error (`status`)."""
+        with self._lock:
+            self._failures[method] = (times, status)
+
+    def block(self, chat_id: int) -> None:
+        """The user blocked the bot: sends to their chat get 403 from now on."""
+        with self._lock:
+            self.blocked.add(chat_id)
 
     def queue(self, *updates: dict[str, Any]) -> None:
         """Updates for getUpdates, all visible at once (so two copies arrive in one batch)."""
@@ -240,6 +255,14 @@ class FakeBotApi:
         method = request.path_params["method"]
         params = _decode({**request.query_params, **(await _body(request))})
         with self._lock:
+            failing, status = self._failures.get(method, (0, 0))
+            if failing > 0:
+                self._failures[method] = (failing - 1, status)
+                self.refused.append(Call(method, params))
+                return _error(status, "Bad Gateway")
+            if method in SEND_METHODS and params.get("chat_id") in self.blocked:
+                self.refused.append(Call(method, params))
+                return _error(403, "Forbidden: bot was blocked by the user")
             times, retry_after = self._floods.get(method, (0, 0))
             if times > 0:
                 self._floods[method] = (times - 1, retry_after)

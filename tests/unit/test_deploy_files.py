@@ -48,7 +48,7 @@ ALLOWED_NAMES = {
 }
 # The app settings every app container needs: Settings() is built whole, and without the two
 # secrets it would try to write per-checkout secrets under var/ (not writable in the image).
-APP_REQUIRED = {"DATABASE_URL", "PSEUDONYM_SECRET", "SESSION_SECRET", "ENGINE_AUTH_TOKEN"}
+APP_REQUIRED = {"DATABASE_URL", "PSEUDONYM_SECRET", "SESSION_SECRET", "ENGINE_AUTH_TOKEN", "OUTBOUND_KEYS"}
 # Flags whose value differs in a container (its network, its model file); all others must match.
 DEPLOYMENT_VALUES = {"--interface", "--host", "--model", "--auth-token"}
 INTERPOLATION = re.compile(r"\$\{(\w+)(?:(?::?[-?])([^}]*))?\}")

@@ -26,6 +26,7 @@ from bot.channels.sms import render
 from bot.channels.sms.keywords import Keyword, help_text, keyword, stopped_text
 from bot.channels.sms.providers import Inbound, Rejected, SmsProvider, enabled_providers
 from bot.messages import BotMessage, slow_down
+from bot.outbound.late import keep_for_late_answer, late_apology
 from bot.referrals import sms_code_candidate
 from bot.settings import Settings
 
@@ -103,6 +104,8 @@ class SmsChannel:
                 return None  # confirmed once already
             try:
                 await conversations.set_opted_out(conversation, CHANNEL, True)
+                if conversations.outbound is not None:  # reminders and everything else pending
+                    await conversations.outbound.stop(conversation, "STOP")
             except SQLAlchemyError as error:
                 log.warning("STOP not recorded: %s", type(error).__name__)
                 return render.fit_reply(["Sorry, that didn't work. Please text STOP again in a minute."], [])
@@ -122,6 +125,10 @@ class SmsChannel:
                 replies = await conversations.start(CHANNEL, number, None)
             else:
                 replies = await self._turn(number, inbound.text)
+                if replies == [conversations.apology()] and await keep_for_late_answer(
+                    conversations, conversation, number, inbound.text
+                ):
+                    replies = [late_apology(conversations.local)]
         return render.sms_reply(replies)
 
     async def _turn(self, number: str, text: str) -> list[BotMessage]:

@@ -20,7 +20,9 @@ class Keyword(Enum):
     HELP = "help"
 
 
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+# Twilio's default opt-out words (REVOKE and OPTOUT since May 2025): Twilio blocks the number
+# on these, so the bot treats them the same, and cancels every message due to it.
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP"})
 

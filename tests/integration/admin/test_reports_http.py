@@ -46,7 +46,7 @@ def test_the_page_shows_charts_and_their_numbers_and_never_a_person(
     assert page.status_code == 200
     text = page.text
     assert '<h1 class="page-title">Programme figures</h1>' in text
-    assert text.count('role="img"') == 5
+    assert text.count('role="img"') == 6  # with the loop's funnel
     assert "3 people talked to the bot in these 4 weeks" in text
     assert "Free mobile data" in text, "topics are shown by their title"
     assert "LIB-CENTRAL: Unknown code" in text

@@ -57,7 +57,11 @@ async def test_the_validation_search_is_the_one_the_action_answers_with(hubs: Fa
     [said, pins] = dispatcher.messages
     assert said["text"].startswith("Help near your location:\n1. Hub 1 km, 0.6 miles.")
     assert [pin["name"] for pin in pins["custom"]["venues"]] == ["Hub 1 km", "Hub 2 km", "Hub 3 km"]
-    assert events == [{"event": "slot", "timestamp": None, "name": "results_offset", "value": 3}]
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "results_offset", "value": 3},
+        # The hubs have no sessions, so nothing a "remind me" could mean (bot.loop).
+        {"event": "slot", "timestamp": None, "name": "listed_sessions", "value": []},
+    ]
 
 
 async def test_more_searches_on_from_the_offset(hubs: Factory) -> None:

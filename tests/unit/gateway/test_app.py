@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -87,12 +88,19 @@ def test_a_public_deployment_must_set_its_own_secrets(monkeypatch: pytest.Monkey
     monkeypatch.delenv("ENGINE_AUTH_TOKEN", raising=False)
     with pytest.raises(RuntimeError, match="PSEUDONYM_SECRET and SESSION_SECRET and ENGINE_AUTH_TOKEN"):
         create_app(Settings(public_base_url="https://bot.example.org"))
+    monkeypatch.delenv("OUTBOUND_KEYS", raising=False)
+    with pytest.raises(RuntimeError, match="OUTBOUND_KEYS"):
+        create_app(
+            Settings(public_base_url="https://bot.example.org", pseudonym_secret="a", session_secret="b")
+        )
+    key = Fernet.generate_key().decode()
     create_app(
         Settings(
             public_base_url="https://bot.example.org",
             pseudonym_secret="a",
             session_secret="b",
             engine_auth_token="c",
+            outbound_keys=key,
         )
     )
 

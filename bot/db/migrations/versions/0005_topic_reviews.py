@@ -1,7 +1,7 @@
 """Knowledge-base reviews: who checked which topic against its sources, and when.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03
 
 The topics are files (content/kb/*.yml); a review recorded in the admin goes here, so a running
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,7 +14,8 @@ LOCAL = load_local(get_settings().local_file)
 
 
 @pytest.mark.parametrize(
-    "word", ["STOP", "stop", " Stop. ", "STOPALL", "unsubscribe", "Cancel", "END", "quit!"]
+    "word",
+    ["STOP", "stop", " Stop. ", "STOPALL", "unsubscribe", "Cancel", "END", "quit!", "revoke", "OptOut"],
 )
 def test_stop_words(word: str) -> None:
     assert keyword(word) is Keyword.STOP

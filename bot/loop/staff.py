@@ -1,0 +1,309 @@
+"""The staff side of the loop: the attendance register, and telling residents when a session is off.
+
+A champion marks each booking attended or did not come (a booking reference, never a name or a
+number). Cancelling a date, hiding a session or closing a venue tells everyone with a booking
+or a pending reminder for it, with the nearest alternative (a "session_changed" message each),
+and cancels their reminders for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.db.models import (
+    Booking,
+    BookingStatus,
+    HelpSession,
+    LoopStep,
+    MessageStatus,
+    OutboundMessage,
+    SessionOccurrence,
+)
+from bot.loop import booking as bookings
+from bot.loop.details import clock, facts, nearby_alternative, next_date
+from bot.loop.events import record_steps
+from bot.outbound import NoConsent, QuietHours, cancel_by_reference_prefix, has_contact, schedule_message
+from bot.outbound.quiet import as_utc
+
+CHANGED = "session_changed"
+# What a notice may name of a session or place before it is cut, so every SMS fits 2 segments.
+NAME_CHARS = 40
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    booking_id: int
+    reference: str
+    status: str
+    holds_place: bool
+    pending_messages: int
+
+
+@dataclass
+class RegisterOccurrence:
+    occurrence_id: int
+    session_id: int
+    title: str
+    venue: str
+    starts_at: datetime
+    capacity: int | None
+    booked: int
+    cancelled: bool
+    entries: list[RegisterEntry] = field(default_factory=list)
+
+
+def _prefix(session_id: int, starts_at: datetime) -> str:
+    return f"session:{session_id}:{as_utc(starts_at).date().isoformat()}:"
+
+
+def register(
+    session: Session, now: datetime, *, days_back: int = 7, days_ahead: int = 28
+) -> list[RegisterOccurrence]:
+    """Occurrences with bookings from a week ago to four weeks on, each booking with its
+    pending reminders (counted by the messages' reference)."""
+    start, end = as_utc(now) - timedelta(days=days_back), as_utc(now) + timedelta(days=days_ahead)
+    occurrences = session.scalars(
+        select(SessionOccurrence)
+        .where(SessionOccurrence.starts_at >= start, SessionOccurrence.starts_at <= end)
+        .options(selectinload(SessionOccurrence.bookings), selectinload(SessionOccurrence.session))
+        .order_by(SessionOccurrence.starts_at)
+    ).all()
+    pending = dict(
+        session.execute(
+            select(OutboundMessage.reference, func.count())
+            .where(
+                OutboundMessage.status == MessageStatus.PENDING.value,
+                OutboundMessage.reference.like("session:%"),
+            )
+            .group_by(OutboundMessage.reference)
+        ).all()
+    )
+    result = []
+    for occurrence in occurrences:
+        if not occurrence.bookings:
+            continue
+        help_session = occurrence.session
+        row = RegisterOccurrence(
+            occurrence.id,
+            help_session.id,
+            help_session.title,
+            help_session.venue.name,
+            as_utc(occurrence.starts_at),
+            help_session.capacity,
+            occurrence.booked,
+            occurrence.cancelled_at is not None,
+        )
+        for item in sorted(occurrence.bookings, key=lambda b: b.id):
+            ref = f"{_prefix(help_session.id, occurrence.starts_at)}booking:{item.id}"
+            row.entries.append(
+                RegisterEntry(
+                    item.id, item.reference, item.status, item.holds_place, int(pending.get(ref, 0))
+                )
+            )
+        result.append(row)
+    return result
+
+
+def mark(session: Session, booking_id: int, status: BookingStatus) -> Booking | None:
+    """A champion's mark in the register: attended (counted as "went") or did not come."""
+    booking = session.get(Booking, booking_id)
+    if booking is None or status not in (BookingStatus.ATTENDED, BookingStatus.DID_NOT_COME):
+        return None
+    bookings.set_status(session, booking, status)
+    if status is BookingStatus.ATTENDED:
+        venue_id = booking.occurrence.session.venue_id
+        day = as_utc(booking.occurrence.starts_at).date()
+        record_steps(
+            session,
+            LoopStep.WENT,
+            booking.conversation_id,
+            channel=booking.channel,
+            venue_ids=[venue_id],
+            day=day,
+        )
+    return booking
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= NAME_CHARS else text[: NAME_CHARS - 1].rstrip() + "."
+
+
+def alternative(
+    session: Session,
+    help_session: HelpSession,
+    starts_at: datetime,
+    now: datetime,
+    quiet: QuietHours,
+    helpline_phone: str,
+    *,
+    same_session: bool,
+) -> str:
+    """One sentence: the session's next date, else the nearest other session, else who to call."""
+    if same_session and help_session.active and help_session.venue.active:
+        upcoming = next_date(help_session, starts_at)
+        if upcoming is not None:
+            local = as_utc(upcoming).astimezone(quiet.zone)
+            return f"The next one is on {local:%A} {local.day} {local:%B} at {clock(local)}."
+    other = nearby_alternative(session, help_session, now)
+    if other is not None:
+        local = as_utc(other.starts_at).astimezone(quiet.zone)
+        when = f"{local:%a} {local.day} {local:%b} {clock(local)}"
+        return f"Nearby: {_short(other.title)} at {_short(other.venue)}, {when}."
+    return f"To find other help, call {helpline_phone}."
+
+
+def _affected(
+    session: Session, session_id: int, prefix: str, after: datetime, occurrence_id: int | None
+) -> dict[str, list[Booking]]:
+    """Conversations with a booking still to come, or a pending message, for these dates."""
+    query = (
+        select(Booking)
+        .join(SessionOccurrence)
+        .where(
+            SessionOccurrence.session_id == session_id,
+            SessionOccurrence.starts_at > as_utc(after),
+            Booking.status == BookingStatus.BOOKED.value,
+        )
+    )
+    if occurrence_id is not None:
+        query = query.where(SessionOccurrence.id == occurrence_id)
+    affected: dict[str, list[Booking]] = {}
+    for item in session.scalars(query):
+        affected.setdefault(item.conversation_id, []).append(item)
+    waiting = select(OutboundMessage.conversation_id).where(
+        OutboundMessage.status == MessageStatus.PENDING.value, OutboundMessage.reference.like(prefix + "%")
+    )
+    for conversation_id in session.scalars(waiting):
+        affected.setdefault(conversation_id, [])
+    return affected
+
+
+def _tell(
+    session: Session,
+    help_session: HelpSession,
+    starts_at: datetime,
+    conversation_id: str,
+    sentence: str,
+    quiet: QuietHours,
+    now: datetime,
+    phone: str,
+) -> bool:
+    if not has_contact(session, conversation_id):
+        return False
+    said = facts(help_session, starts_at, quiet, phone)
+    params = {
+        "session": _short(said.session),
+        "place": _short(said.place),
+        "day": said.day,
+        "alternative": sentence,
+    }
+    try:
+        schedule_message(
+            session,
+            conversation_id=conversation_id,
+            kind=CHANGED,
+            due_at=now,
+            expires_at=as_utc(starts_at),
+            content={"template": CHANGED, "params": params},
+            reference=f"changed:{help_session.id}:{as_utc(starts_at).date().isoformat()}",
+            quiet=quiet,
+        )
+    except NoConsent:
+        return False
+    return True
+
+
+def cancel_date(
+    session: Session,
+    *,
+    session_id: int,
+    starts_at: datetime,
+    now: datetime,
+    quiet: QuietHours,
+    helpline_phone: str,
+    same_session: bool = True,
+) -> int:
+    """This date is off: bookings cancelled, residents told (with the alternative), their
+    reminders for it cancelled. Returns how many residents will be told."""
+    help_session = session.get(HelpSession, session_id)
+    if help_session is None:
+        return 0
+    occurrence = bookings.occurrence_for(session, session_id, starts_at)
+    occurrence.cancelled_at = as_utc(now)
+    prefix = _prefix(session_id, starts_at)
+    affected = _affected(session, session_id, prefix, now, occurrence.id)
+    sentence = alternative(
+        session, help_session, starts_at, now, quiet, helpline_phone, same_session=same_session
+    )
+    told = sum(
+        _tell(session, help_session, starts_at, conversation, sentence, quiet, now, helpline_phone)
+        for conversation in affected
+    )
+    for items in affected.values():
+        for item in items:
+            bookings.set_status(session, item, BookingStatus.CANCELLED)
+    cancel_by_reference_prefix(session, prefix)  # after the notices, so their contacts are kept
+    session.flush()
+    return told
+
+
+def close_session(
+    session: Session, *, session_id: int, now: datetime, quiet: QuietHours, helpline_phone: str
+) -> int:
+    """The session is hidden or deleted, or its venue closed: every date still to come is off."""
+    dates = set(
+        session.scalars(
+            select(SessionOccurrence.starts_at)
+            .join(Booking)
+            .where(
+                SessionOccurrence.session_id == session_id,
+                SessionOccurrence.starts_at > as_utc(now),
+                Booking.status == BookingStatus.BOOKED.value,
+            )
+        )
+    )
+    for reference in session.scalars(
+        select(OutboundMessage.reference).where(
+            OutboundMessage.status == MessageStatus.PENDING.value,
+            OutboundMessage.reference.like(f"session:{session_id}:%"),
+        )
+    ):
+        occurrence = _occurrence_of_reference(session, reference)
+        if occurrence is not None:
+            dates.add(occurrence.starts_at)
+    return sum(
+        cancel_date(
+            session,
+            session_id=session_id,
+            starts_at=when,
+            now=now,
+            quiet=quiet,
+            helpline_phone=helpline_phone,
+            same_session=False,
+        )
+        for when in sorted(as_utc(d) for d in dates)
+    )
+
+
+def _occurrence_of_reference(session: Session, reference: str | None) -> SessionOccurrence | None:
+    """ "session:7:2026-12-08:booking:42" -> booking 42's occurrence."""
+    try:
+        booking_id = int(str(reference).rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+    booking = session.get(Booking, booking_id)
+    return booking.occurrence if booking is not None else None
+
+
+def close_venue(
+    session: Session, *, venue_id: int, now: datetime, quiet: QuietHours, helpline_phone: str
+) -> int:
+    ids = session.scalars(select(HelpSession.id).where(HelpSession.venue_id == venue_id)).all()
+    return sum(
+        close_session(session, session_id=sid, now=now, quiet=quiet, helpline_phone=helpline_phone)
+        for sid in ids
+    )
