@@ -21,8 +21,8 @@ from typing import Protocol
 
 from bot.flood_limits import FloodGuard
 from bot.local import LocalInfo
-from bot.outbound.desk import OutboundDesk
 from bot.messages import BotMessage
+from bot.outbound.desk import OutboundDesk
 
 DAY = 24 * 3600
 
@@ -67,6 +67,10 @@ class ConversationPort(Protocol):
     @property
     def outbound(self) -> OutboundDesk | None:
         """Messages the bot starts later (reminders): None when no channel can send them."""
+        ...
+
+    async def keep_late_answer(self, conversation_id: str, number: str, text: str) -> bool:
+        """After the apology: keep an SMS (redacted, encrypted) to answer by text when the engine is back."""
         ...
 
     def apology(self) -> BotMessage:

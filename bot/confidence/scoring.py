@@ -128,7 +128,9 @@ def area_changes(check: ConfidenceCheck, before: Mapping[str, int], after: Mappi
     "Up since last time: Staying safe (+25), Using email (+10). The same: Your device."
     """
     names = {area.id: area.name for area in check.areas}
-    up, same, down = [], [], []
+    up: list[tuple[str, int]] = []
+    same: list[tuple[str, int]] = []
+    down: list[tuple[str, int]] = []
     for area_id, name in names.items():
         if area_id not in before or area_id not in after:
             continue

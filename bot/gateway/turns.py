@@ -184,6 +184,11 @@ class Conversations:
     def conversation_id(self, channel: str, raw_sender: str) -> str:
         return pseudonymise(self._secret, channel, raw_sender)
 
+    async def keep_late_answer(self, conversation_id: str, number: str, text: str) -> bool:
+        from bot.outbound.late import keep_for_late_answer  # it builds on this module
+
+        return await keep_for_late_answer(self, conversation_id, number, text)
+
     def apology(self) -> BotMessage:
         return apology(self._local)
 

@@ -201,8 +201,8 @@ def csv_rows(report: str, figures: Figures, titles: dict[str, str]) -> tuple[lis
             "funnel-venues": (figures.funnel.venues, "venue"),
             "funnel-referrals": (figures.funnel.referrals, "code"),
         }
-        rows, first = grouping[report]
-        return csv_table(rows, first)
+        funnel_rows, first = grouping[report]
+        return csv_table(funnel_rows, first)
     if report == "not-understood":
         return ["message", "people"], [[m.label, m.count] for m in figures.not_understood]
     raise KeyError(report)

@@ -205,7 +205,7 @@ def help_reply(result: HelpResult, *, sms: bool = False) -> HelpReply:
     text = render_help_text(result, sms=sms)
     if not result.ok:
         return HelpReply(Reply(text, (MENU,)), 0, location_ok=False)
-    buttons = (MORE_RESULTS, MENU) if result.has_more else (TALK_TO_PERSON, MENU)
+    buttons: tuple[Button, ...] = (MORE_RESULTS, MENU) if result.has_more else (TALK_TO_PERSON, MENU)
     listed = listed_of(result)
     if listed:
         buttons = (*buttons[:-1], REMIND_ME, buttons[-1])  # before Menu: "1" stays More by SMS

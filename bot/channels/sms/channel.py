@@ -26,7 +26,7 @@ from bot.channels.sms import render
 from bot.channels.sms.keywords import Keyword, help_text, keyword, stopped_text
 from bot.channels.sms.providers import Inbound, Rejected, SmsProvider, enabled_providers
 from bot.messages import BotMessage, slow_down
-from bot.outbound.late import keep_for_late_answer, late_apology
+from bot.outbound.late import late_apology
 from bot.referrals import sms_code_candidate
 from bot.settings import Settings
 
@@ -125,8 +125,8 @@ class SmsChannel:
                 replies = await conversations.start(CHANNEL, number, None)
             else:
                 replies = await self._turn(number, inbound.text)
-                if replies == [conversations.apology()] and await keep_for_late_answer(
-                    conversations, conversation, number, inbound.text
+                if replies == [conversations.apology()] and await conversations.keep_late_answer(
+                    conversation, number, inbound.text
                 ):
                     replies = [late_apology(conversations.local)]
         return render.sms_reply(replies)

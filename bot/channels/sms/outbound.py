@@ -35,7 +35,7 @@ from bot.channels.sms.providers.twilio import TwilioProvider
 from bot.channels.sms.render import fit_reply
 from bot.db.models import MessageStatus, OutboundMessage
 from bot.db.session import session_scope
-from bot.gateway.turns import BotMessage, offered_options
+from bot.messages import BotMessage, offered_options
 from bot.outbound.senders import SendFailed, TryLater, Undeliverable
 from bot.outbound.store import stop_conversation
 from bot.settings import Settings
@@ -73,7 +73,7 @@ class TwilioHttpx(AsyncHttpClient):
         self._base = base_url.rstrip("/")
         self._client = httpx.AsyncClient(timeout=timeout)
 
-    async def request(
+    async def request(  # type: ignore[override]  # twilio types the async client as the sync one
         self,
         method: str,
         uri: str,
@@ -89,7 +89,7 @@ class TwilioHttpx(AsyncHttpClient):
             method,
             url,
             params=params,  # type: ignore[arg-type]
-            data=data,  # type: ignore[arg-type]
+            data=data,
             headers=headers,
             auth=auth,
             timeout=timeout or self.timeout,

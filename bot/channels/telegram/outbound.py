@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
@@ -24,12 +25,17 @@ from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.channels.telegram.render import SendText, SendVenue, plan_replies
 from bot.channels.telegram.send import NO_PREVIEW
-from bot.gateway.state import SharedState
-from bot.gateway.turns import BotMessage
+from bot.messages import BotMessage
 from bot.outbound.senders import SendFailed, TryLater, Undeliverable
 from bot.settings import Settings
 
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
+
+
+class ButtonStore(Protocol):
+    """Where a button's long payload is kept under a short callback id (the gateway's shared state)."""
+
+    async def put(self, key: str, value: str, ttl_seconds: int = ...) -> None: ...
 
 
 class ChatPacer:
@@ -65,7 +71,7 @@ def outbound_bot(settings: Settings) -> Bot:
 class TelegramSender:
     channel = "telegram"
 
-    def __init__(self, bot: Bot, state: SharedState | None = None, pacer: ChatPacer | None = None) -> None:
+    def __init__(self, bot: Bot, state: ButtonStore | None = None, pacer: ChatPacer | None = None) -> None:
         self._bot = bot
         self._state = state
         self._pacer = pacer or ChatPacer()

@@ -134,6 +134,7 @@ def test_a_public_deployment_sends_hsts(tmp_path: Path) -> None:
         pseudonym_secret="a",
         session_secret="b",
         engine_auth_token="c",
+        outbound_keys=Fernet.generate_key().decode(),
     )
     page = TestClient(create_app(settings)).get("/")
     assert page.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
