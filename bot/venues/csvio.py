@@ -114,7 +114,9 @@ def read_table(source: Source, *, required: Sequence[str], known: Sequence[str])
             for number, values in enumerate(reader, start=2):
                 if any("\x00" in value for value in values):
                     # Python reads it, but no database column can hold it (PostgreSQL refuses).
-                    raise ImportFailed([RowError(number, "this row has a NUL character; save the file again")])
+                    raise ImportFailed(
+                        [RowError(number, "this row has a NUL character: save the file again")]
+                    )
                 if any(value.strip() for value in values):
                     yield (
                         number,
