@@ -218,6 +218,7 @@ def sms_env(stack: Stack, e2e_env: dict[str, str], twilio: FakeTwilioApi) -> dic
         "TWILIO_API_BASE_URL": twilio.base_url,
         "PUBLIC_BASE_URL": PUBLIC,
         "OUTBOUND_KEYS": OUTBOUND_KEY,
+        "ENGINE_AUTH_TOKEN": stack.engine_auth_token,
     }
 
 
@@ -240,6 +241,7 @@ def sms_phone(stack: Stack, e2e_env: dict[str, str], twilio: FakeTwilioApi) -> I
         twilio_api_base_url=twilio.base_url,
         public_base_url=PUBLIC,
         outbound_keys=OUTBOUND_KEY,
+        engine_auth_token=stack.engine_auth_token,
         engine_timeout_seconds=15,
     )
     with TestClient(create_app(settings)) as client:

@@ -11,7 +11,12 @@ from bot.stack import Stack
 
 
 def parse(stack: Stack, text: str) -> dict:
-    response = httpx.post(f"{stack.ports.engine_url}/model/parse", json={"text": text}, timeout=10)
+    response = httpx.post(
+        f"{stack.ports.engine_url}/model/parse",
+        json={"text": text},
+        params={"token": stack.engine_auth_token},
+        timeout=10,
+    )
     response.raise_for_status()
     return response.json()
 
