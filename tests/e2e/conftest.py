@@ -60,6 +60,20 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
+def add_staff_account(env: dict[str, str], email: str, password: str, role: str) -> str:
+    """A staff login made as staff make theirs (`python -m bot add-staff`), for browser tests."""
+    subprocess.run(
+        [sys.executable, "-m", "bot", "add-staff", email, "--role", role],
+        input=password + "\n",
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    return email
+
+
 def setup_database(env: dict[str, str]) -> None:
     """Migrate, load the LS postcodes and seed the samples, as `make setup` does."""
     subprocess.run([sys.executable, "-m", "bot", "setup-db"], cwd=ROOT, env={**os.environ, **env}, check=True)

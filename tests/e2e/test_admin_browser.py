@@ -9,9 +9,6 @@ stack and its database.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
@@ -20,9 +17,8 @@ from sqlalchemy import create_engine, delete, func, select, update
 from sqlalchemy.engine import Engine
 
 from bot.db.models import AuditEntry, TopicReview, Venue
-from bot.settings import ROOT
 from tests.e2e.browser import axe_violations
-from tests.e2e.conftest import Resident
+from tests.e2e.conftest import Resident, add_staff_account
 
 try:
     from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
@@ -51,16 +47,7 @@ def database(e2e_env: dict[str, str]) -> Iterator[Engine]:
 
 @pytest.fixture(scope="module")
 def staff_account(e2e_env: dict[str, str]) -> str:
-    subprocess.run(
-        [sys.executable, "-m", "bot", "add-staff", EMAIL, "--role", "admin"],
-        input=PASSWORD + "\n",
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **e2e_env},
-        check=True,
-        capture_output=True,
-    )
-    return EMAIL
+    return add_staff_account(e2e_env, EMAIL, PASSWORD, "admin")
 
 
 def open_page(browser: Browser, gateway_url: str, width: int) -> tuple[Page, list[str], list[str]]:

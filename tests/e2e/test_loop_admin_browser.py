@@ -4,9 +4,6 @@ the resident with a reminder is told (the notice arrives on the fake Telegram Bo
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -18,10 +15,11 @@ from bot.db.session import session_scope
 from bot.loop.booking import book
 from bot.loop.conversation import reference_of
 from bot.outbound import ContactCipher, QuietHours, save_contact, schedule_message
-from bot.settings import ROOT, get_settings
+from bot.settings import get_settings
 from bot.stack import Stack
 from bot.venues.schedule import next_occurrence, rule_of
 from tests.e2e.browser import axe_violations
+from tests.e2e.conftest import add_staff_account
 from tests.e2e.telegram_fixtures import TOKEN
 from tests.e2e.test_loop import send_due
 from tests.fakes.telegram_api import FakeBotApi, TelegramUser
@@ -36,16 +34,7 @@ TOLD = 9_123_456_789  # the Telegram chat of the resident with a reminder
 
 @pytest.fixture(scope="module")
 def staff_account(e2e_env: dict[str, str]) -> str:
-    subprocess.run(
-        [sys.executable, "-m", "bot", "add-staff", EMAIL, "--role", "editor"],
-        input=PASSWORD + "\n",
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **e2e_env},
-        check=True,
-        capture_output=True,
-    )
-    return EMAIL
+    return add_staff_account(e2e_env, EMAIL, PASSWORD, "editor")
 
 
 @pytest.fixture(scope="module")
