@@ -169,7 +169,7 @@ class Stack:
             "actions": [
                 sys.executable,
                 "-m",
-                "rasa_sdk",
+                "actions",  # rasa-sdk's server, after a check of the database (actions/__main__.py)
                 "--actions",
                 "actions",
                 "--port",

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import click
 from sqlalchemy import exists, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.cli import cli
-from bot.db.migrate import upgrade
+from bot.db.migrate import schema_problem, upgrade
 from bot.db.models import PostcodePoint
 from bot.db.session import session_scope
 from bot.geo.codepoint import ATTRIBUTION, CodePointMissing, load_postcodes, parse_areas
@@ -49,22 +50,39 @@ def ensure_postcodes(session: Session) -> None:
     load_areas(session, parse_areas(get_settings().postcode_areas))
 
 
-@cli.command("setup-db")
-@click.option("--skip-postcodes", is_flag=True, help="Do not load Code-Point Open postcodes.")
-@click.option("--skip-sample", is_flag=True, help="Do not seed the sample venues.")
-def setup_db(skip_postcodes: bool, skip_sample: bool) -> None:
-    """Migrate the database, load postcodes if none are loaded, seed sample data if it is empty."""
-    prepare_database()
+def set_up_database(*, postcodes: bool = True, sample: bool = True) -> None:
+    """What `setup-db` does, for `run` too: a bot never starts on a database without its tables.
+
+    Quick when the database is already set up (one query for the revision, one for a postcode).
+    Every failure is one line (ClickException), not a traceback.
+    """
+    url = get_settings().database_url
     try:
-        with session_scope(get_settings().database_url) as session:
-            if not skip_postcodes:
+        prepare_database()
+        with session_scope(url) as session:
+            if postcodes:
                 ensure_postcodes(session)
-            if not skip_sample:
+            if sample:
                 seeded = seed_sample_data(session, get_settings().content_dir / "venues")
                 if seeded is not None:
                     click.echo(f"Seeded sample data: {seeded} (staff: check before going live).", err=True)
     except CodePointMissing as error:
         raise click.ClickException(str(error)) from error
+    except (SQLAlchemyError, OSError) as error:  # OSError: a SQLite path that cannot be made
+        reason = str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0]
+        raise click.ClickException(
+            f"Could not set up the database ({type(error).__name__}: {reason}): check DATABASE_URL."
+        ) from error
+    if problem := schema_problem(url):
+        raise click.ClickException(problem)
+
+
+@cli.command("setup-db")
+@click.option("--skip-postcodes", is_flag=True, help="Do not load Code-Point Open postcodes.")
+@click.option("--skip-sample", is_flag=True, help="Do not seed the sample venues.")
+def setup_db(skip_postcodes: bool, skip_sample: bool) -> None:
+    """Migrate the database, load postcodes if none are loaded, seed sample data if it is empty."""
+    set_up_database(postcodes=not skip_postcodes, sample=not skip_sample)
     click.echo("Database ready.", err=True)
 
 

@@ -8,14 +8,21 @@ import time
 import click
 
 from bot.cli import cli
+from bot.cli.database import set_up_database
 from bot.settings import get_settings
 from bot.stack import Stack, StackError, current_model
 
 
 @cli.command("run")
 def run() -> None:
-    """Run the bot locally: web chat on http://127.0.0.1:8000/."""
+    """Run the bot locally: web chat on http://127.0.0.1:8000/.
+
+    The database is set up first, as `setup-db` does (migrations, postcodes, sample venues when
+    empty): the bot never starts on a database without its tables, and a database it cannot
+    set up stops it here with one line, before anything else starts.
+    """
     settings = get_settings()
+    set_up_database()
     try:
         stack = Stack(model=current_model(settings.model_dir))
     except StackError as error:

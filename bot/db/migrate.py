@@ -7,12 +7,14 @@ revision) and remembered per URL for the life of the process.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.session import get_engine
 
@@ -34,13 +36,37 @@ def alembic_config() -> Config:
     return config
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str | None:
+    """The newest migration this code has (read from the scripts once per process)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(url: str) -> str | None:
     with get_engine(url).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+SET_UP_HINT = "run `python -m bot setup-db` (or `make database`) first"
+
+
+def schema_problem(url: str) -> str | None:
+    """Why the database at `url` cannot serve this code, in one line; None when it is at head.
+
+    One query (Alembic's version table), so /health can ask it every time: a bot whose tables
+    are missing or older than its code fails every turn that touches them, and must not say
+    it is healthy.
+    """
+    try:
+        current = current_revision(url)
+    except (SQLAlchemyError, OSError) as error:
+        return f"The database cannot be reached ({type(error).__name__}): check DATABASE_URL."
+    head = head_revision()
+    if current == head:
+        return None
+    if current is None:
+        return f"The database has never been set up: {SET_UP_HINT}."
+    return f"The database is at revision {current} but this code needs {head}: {SET_UP_HINT}."
 
 
 def upgrade(url: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.channels import enabled_channels
+from bot.db.migrate import schema_problem
 from bot.db.session import ping as database_ping
 from bot.flood_limits import FloodGuard, FloodLimits, Limit, client_address, create_rate_limiter
 from bot.gateway.engine import RasaEngine, token_params
@@ -42,6 +44,8 @@ from bot.settings import Settings, get_settings
 from bot.staff.web import mount_staff
 from bot.usage.recorder import UsageRecorder
 from bot.venues.search import geocoder_for
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_SENDER_CHARS = 128
@@ -88,7 +92,9 @@ async def rest_webhook(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    """200 only when the engine, the action server and the database all answer."""
+    """200 only when the engine, the action server and the database all answer, and the
+    database's schema is the one this code needs (a database never set up answers a ping but
+    fails every turn that touches its tables)."""
     settings: Settings = request.app.state.settings
 
     async def up(url: str, params: dict[str, str] | None = None) -> bool:
@@ -98,13 +104,19 @@ async def health(request: Request) -> Response:
         except httpx.HTTPError:
             return False
 
-    *engines_ok, actions_ok, database_ok = await asyncio.gather(
+    *engines_ok, actions_ok, database_ok, schema = await asyncio.gather(
         *(up(f"{url}/status", token_params(settings.engine_auth_token)) for url in settings.engine_urls),
         up(f"{settings.action_server_url}/health"),
         asyncio.to_thread(database_ping, settings.database_url),
+        asyncio.to_thread(schema_problem, settings.database_url),
     )
     # One engine replica answering is enough: the gateway skips replicas that are down.
-    checks = {"engine": any(engines_ok), "action_server": actions_ok, "database": database_ok}
+    checks = {
+        "engine": any(engines_ok),
+        "action_server": actions_ok,
+        "database": database_ok,
+        "schema": database_ok and schema is None,
+    }
     status = 200 if all(checks.values()) else 503
     return JSONResponse(
         {"status": "ok" if status == 200 else "unavailable", "checks": checks}, status_code=status
@@ -172,6 +184,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if problem := await asyncio.to_thread(schema_problem, settings.database_url):
+            # Said once at start; /health stays 503 until the schema is at head.
+            log.error("%s Until then /health answers 503.", problem)
         conversations.usage.start()
         retention = asyncio.create_task(
             purge_every_day(

@@ -108,7 +108,12 @@ def test_a_very_long_message_gets_a_clear_answer(resident: Resident) -> None:
 def test_health_and_the_web_chat_page(gateway_url: str) -> None:
     health = httpx.get(f"{gateway_url}/health")
     assert health.status_code == 200
-    assert health.json()["checks"] == {"engine": True, "action_server": True, "database": True}
+    assert health.json()["checks"] == {
+        "engine": True,
+        "action_server": True,
+        "database": True,
+        "schema": True,
+    }
     page = httpx.get(gateway_url + "/")
     assert page.status_code == 200 and "<main" in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
