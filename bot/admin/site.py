@@ -152,6 +152,7 @@ def build_admin(
     from bot.admin.bookings import LOOP_PAGES
     from bot.admin.kb_review import KnowledgeBasePage
     from bot.admin.pages import PAGES
+    from bot.admin.teach import TeachPage
 
     database_url = settings.database_url
     admin = StaffAdmin(app, auth, database_url)
@@ -160,6 +161,7 @@ def build_admin(
         *PAGES,
         *LOOP_PAGES,
         KnowledgeBasePage,
+        TeachPage,
         AuditView,
         StaffUserView,
     )

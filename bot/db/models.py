@@ -576,3 +576,33 @@ class LoopEvent(Base):
     channel: Mapped[str] = mapped_column(String(20), default="", server_default="")
     person: Mapped[str | None] = mapped_column(String(64), index=True)
     venue_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+
+
+class TaughtKind(enum.StrEnum):
+    """What staff made of a message the bot missed (bot.teach)."""
+
+    TOPIC = "topic"  # a knowledge-base topic (target: its name, e.g. "video_calls")
+    INTENT = "intent"  # one of the engine's intents (target: e.g. "find_help")
+    NOISE = "noise"  # not something to teach (target empty): only leaves the list
+
+
+class TaughtMessage(Base):
+    """A "not understood" message a member of staff assigned: a training example from the next
+    `python -m bot train` (through content/taught.yml), or noise. Migration 0009.
+
+    `text` is the report's scrubbed text (bot.privacy.redact.scrub_for_report, applied again on
+    the way in), never the resident's own words with a number or a postcode in them; it is
+    unique, so a message is taught once. Deleting the row is the undo.
+    """
+
+    __tablename__ = "taught_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[TaughtKind] = mapped_column(_enum(TaughtKind, "taught_kind"))
+    target: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def __str__(self) -> str:
+        return self.text

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import ConfidenceResult, DigitalChampion, UsageEvent, UsageKind, Venue
+from bot.db.models import ConfidenceResult, DigitalChampion, TaughtMessage, UsageEvent, UsageKind, Venue
 
 CHANNELS = ("web", "telegram", "sms")
 
@@ -100,11 +100,13 @@ def conversations_by_week(session: Session, period: Period) -> list[WeekCounts]:
     return [WeekCounts(week, by_channel) for week, by_channel in sorted(counts.items())]
 
 
-def _top(session: Session, kind: UsageKind, period: Period, limit: int) -> list[Count]:
+def _top(
+    session: Session, kind: UsageKind, period: Period, limit: int, *also: ColumnElement[bool]
+) -> list[Count]:
     number = func.count().label("number")
     query = (
         select(UsageEvent.detail, number)
-        .where(_events(kind, period), UsageEvent.detail != "")
+        .where(_events(kind, period), UsageEvent.detail != "", *also)
         .group_by(UsageEvent.detail)
         .order_by(number.desc(), UsageEvent.detail)
         .limit(limit)
@@ -123,8 +125,13 @@ def searches_by_area(session: Session, period: Period, limit: int = 20) -> list[
 
 
 def not_understood(session: Session, period: Period, limit: int = 50) -> list[Count]:
-    """Messages the bot did not understand, most common first, to improve the knowledge base."""
-    return _top(session, UsageKind.NOT_UNDERSTOOD, period, limit)
+    """Messages the bot did not understand, most common first, to improve the knowledge base.
+
+    A message staff have assigned in the admin (taught, or marked as noise: bot.teach) has been
+    dealt with, so it leaves the list; an undo brings it back.
+    """
+    dealt_with = UsageEvent.detail.not_in(select(TaughtMessage.text))
+    return _top(session, UsageKind.NOT_UNDERSTOOD, period, limit, dealt_with)
 
 
 def referrals_by_code(session: Session, period: Period) -> list[Referral]:
