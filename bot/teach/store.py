@@ -46,7 +46,9 @@ def assign(
 ) -> TaughtMessage:
     """Record that `text` means `target` (or is noise). `held_out`: the held-out set, normalised;
     `examples`: the training examples the model already has, normalised, with their intent."""
-    scrubbed = scrub_for_report(text)
+    # The report's own text (scrubbed when the gateway recorded it), or what scrubbing makes
+    # of text posted some other way: never anything the report does not already show.
+    scrubbed = text if text and was_missed(session, text) else scrub_for_report(text)
     if not scrubbed or not was_missed(session, scrubbed):
         raise Refused("That message is not in the list of messages the bot did not understand.")
     key = normalise(scrubbed)

@@ -14,8 +14,9 @@ def test_generated_files_match_the_knowledge_base(tmp_path: Path) -> None:
     (tmp_path / "nlu").mkdir()
     (tmp_path / "domain").mkdir()
     settings = get_settings()
-    paths = write_training_data(settings.content_dir, tmp_path)
-    nlu, lookups, domain = (yaml.safe_load(p.read_text()) for p in paths)
+    paths = write_training_data(settings.content_dir, tmp_path, taught=tmp_path / "no-taught.yml")
+    nlu, lookups, domain, taught = (yaml.safe_load(p.read_text()) for p in paths)
+    assert taught == {"version": "3.1", "nlu": []}  # nothing taught yet (tests/unit/teach)
     topics = load_topics(settings.kb_dir)
 
     intents = {block["intent"]: block["examples"] for block in nlu["nlu"]}
