@@ -19,7 +19,11 @@ from nlu.evaluate import full_intent, predict
 def main(model: str, texts: list[str]) -> None:
     parses = asyncio.run(predict(Path(model), texts))
     results = [
-        {"text": text, "intent": full_intent(parse), "confidence": (parse.get("intent") or {}).get("confidence")}
+        {
+            "text": text,
+            "intent": full_intent(parse),
+            "confidence": (parse.get("intent") or {}).get("confidence"),
+        }
         for text, parse in zip(texts, parses, strict=True)
     ]
     print(json.dumps(results))

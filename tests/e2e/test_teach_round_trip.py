@@ -36,9 +36,13 @@ from bot.staff.web import mount_staff
 from bot.usage.events import Usage, write_usage
 from tests.integration.admin.conftest import PASSWORD, log_in, post_form
 
-# Leeds dialect the training data has no words for: "not understood" by the model today.
-MESSAGE = "ow do, me bairn's gev us one o' them tablets n ah cannae mek heed nor tail of it"
-TOPIC = "smartphone_basics"
+# Polish, as residents write it ("I need help with the computer", "I'm looking for a computer
+# course"): no word the training data knows, so "not understood" today. One is taught as an
+# intent, the other as a topic, so one training shows both kinds of target.
+TAUGHT = {
+    "potrzebuję pomocy z komputerem": ("intent:find_help", "find_help"),
+    "szukam kursu obsługi komputera": ("topic:learn_online", "faq/learn_online"),
+}
 PARSE = Path(__file__).resolve().parent / "parse_with_model.py"
 TRAINING_FILES = ("config.yml", "domain", "data", "nlu")
 
@@ -82,16 +86,23 @@ def settings(migrated_url: str, tmp_path: Path) -> Settings:
     )
 
 
-def test_a_message_taught_in_the_admin_is_understood_by_the_next_model(
+def test_messages_taught_in_the_admin_are_understood_by_the_next_model(
     settings: Settings, tmp_path: Path
 ) -> None:
     model_now = current_model(get_settings().model_dir)
-    assert parse(model_now, MESSAGE)[MESSAGE] == "nlu_fallback"
+    assert set(parse(model_now, *TAUGHT).values()) == {"nlu_fallback"}
 
-    # The gateway records it as it records every message it did not understand.
-    detail = scrub_for_report(MESSAGE)
+    # The gateway records them as it records every message it did not understand.
     with Session(get_engine(settings.database_url)) as session:
-        write_usage(session, [Usage.of(UsageKind.NOT_UNDERSTOOD, "web", "resident-1", detail, date.today())])
+        write_usage(
+            session,
+            [
+                Usage.of(
+                    UsageKind.NOT_UNDERSTOOD, "web", f"resident-{n}", scrub_for_report(text), date.today()
+                )
+                for n, text in enumerate(TAUGHT)
+            ],
+        )
         create_staff(session, "editor@leeds.gov.uk", PASSWORD, StaffRole.EDITOR)
         session.commit()
 
@@ -99,18 +110,19 @@ def test_a_message_taught_in_the_admin_is_understood_by_the_next_model(
     mount_staff(app, settings, upload_dir=tmp_path / "uploads")
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as editor:
         assert log_in(editor, "editor@leeds.gov.uk").status_code == 303
-        assert detail in editor.get("/admin/teach").text
-        assigned = post_form(
-            editor, "/admin/teach", "/admin/teach/assign", {"text": detail, "target": f"topic:{TOPIC}"}
-        )
-        assert assigned.status_code == 303, assigned.text[:500]
-    [taught] = yaml.safe_load(settings.taught_file.read_text())["messages"]
-    assert taught["topic"] == TOPIC and taught["assigned_by"] == "editor@leeds.gov.uk"
+        for text, (target, _) in TAUGHT.items():
+            assert text in editor.get("/admin/teach").text
+            assigned = post_form(
+                editor, "/admin/teach", "/admin/teach/assign", {"text": text, "target": target}
+            )
+            assert assigned.status_code == 303, assigned.text[:500]
+    taught = yaml.safe_load(settings.taught_file.read_text())["messages"]
+    assert {m["text"] for m in taught} == set(TAUGHT)
+    assert {m["assigned_by"] for m in taught} == {"editor@leeds.gov.uk"}
 
     root = training_copy(tmp_path / "training")
     model_next = train_model(settings, root)
     assert model_next.parent == settings.model_dir and model_next.name != model_now.name
 
-    understood = parse(model_next, MESSAGE, "hello")
-    assert understood[MESSAGE] == f"faq/{TOPIC}"
-    assert understood["hello"] == "greet"  # the rest of what it knew is still there
+    understood = parse(model_next, *TAUGHT, "hello")
+    assert understood == {**{text: intent for text, (_, intent) in TAUGHT.items()}, "hello": "greet"}
