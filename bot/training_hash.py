@@ -6,7 +6,10 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-# Everything a trained model depends on, relative to the repo root.
+# Everything a trained model depends on, relative to the repo root. `nlu` includes the generated
+# files, written from content/ before the hash is taken (bot.kb.training): the knowledge base's
+# examples and the messages staff taught (nlu/generated_taught.yml from content/taught.yml), so
+# a newly taught message changes the hash (tests/unit/teach/test_teach.py).
 MODEL_INPUTS = ("config.yml", "domain", "data", "nlu", "build/spacy")
 _SKIP_PARTS = {"__pycache__"}
 

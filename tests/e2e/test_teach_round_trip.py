@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from bot.cli.model import train_model
+from bot.db import migrate
 from bot.db.models import StaffRole, UsageKind
 from bot.db.session import get_engine
 from bot.privacy.redact import scrub_for_report
@@ -62,6 +63,7 @@ def parse(model: Path, *texts: str) -> dict[str, str]:
 
 def training_copy(target: Path) -> Path:
     """The repository's training files in a folder of their own (build/ linked, not copied)."""
+    target.mkdir()
     for name in TRAINING_FILES:
         source = ROOT / name
         if source.is_dir():
@@ -73,11 +75,13 @@ def training_copy(target: Path) -> Path:
 
 
 @pytest.fixture
-def settings(migrated_url: str, tmp_path: Path) -> Settings:
+def settings(sqlite_url: str, tmp_path: Path) -> Settings:
+    """One database (SQLite: the training, not the database, is what this test is about)."""
+    migrate.upgrade(sqlite_url)
     models = tmp_path / "models"
     models.mkdir()
     return Settings(
-        database_url=migrated_url,
+        database_url=sqlite_url,
         session_secret="test-session-secret",
         pseudonym_secret="test-pseudonym-secret",
         redis_url=None,
