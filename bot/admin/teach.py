@@ -8,6 +8,7 @@ setting, content/taught.yml by default), which the next `python -m bot train` le
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 
 import anyio
 from sqladmin import expose
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -34,6 +36,7 @@ from bot.teach.targets import Target, UnknownTarget, parse_key, targets
 TEACH_ROLES = frozenset({StaffRole.ADMIN, StaffRole.EDITOR})
 WEEKS = 26  # how far back the page looks for missed messages
 HOLDOUT_FILE = ROOT / "tests" / "nlu" / "holdout.yml"
+_FILE_LOCK = threading.Lock()
 
 
 def _utcnow() -> datetime:
@@ -97,7 +100,9 @@ class TeachPage(StaffPage):
         return await self._render(request)
 
     def _rewrite_file(self) -> None:
-        with self.session() as session:
+        # One writer at a time in this process, each writing everything committed so far: the
+        # last to write includes every change before it.
+        with _FILE_LOCK, self.session() as session:
             taught_file.write_file(self._settings().taught_file, all_taught(session))
 
     def _assign(self, text: str, key: str, email: str) -> str:
@@ -106,19 +111,23 @@ class TeachPage(StaffPage):
             target = parse_key(topics, key)
         except UnknownTarget as error:
             raise Refused("Choose a topic, an intent or noise from the list.") from error
-        with self.session() as session:
-            row = assign(
-                session,
-                text,
-                target,
-                staff_email=email,
-                now=type(self).clock(),
-                held_out=taught_file.held_out(type(self).holdout_file),
-                examples=self._known_examples(topics),
-            )
-            text = row.text
-            record(session, email, "create", "taught-message", row.id, f"Taught '{text}' as {target.label}")
-            session.commit()
+        try:
+            with self.session() as session:
+                row = assign(
+                    session,
+                    text,
+                    target,
+                    staff_email=email,
+                    now=type(self).clock(),
+                    held_out=taught_file.held_out(type(self).holdout_file),
+                    examples=self._known_examples(topics),
+                )
+                text = row.text
+                summary = f"Taught '{text}' as {target.label}"
+                record(session, email, "create", "taught-message", row.id, summary)
+                session.commit()
+        except IntegrityError as error:  # another member of staff assigned it a moment ago
+            raise Refused("That message was just assigned by someone else.") from error
         self._rewrite_file()
         return f"'{text}' is now {target.label}" if target.name else f"'{text}' is marked as noise"
 

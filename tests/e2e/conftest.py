@@ -55,6 +55,8 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         # per-address limit is for real addresses. tests/e2e/test_flood.py tests it on its own stack.
         "ADDRESS_TURNS_PER_MINUTE": "0",
         "LOCAL_WEBHOOKS": "true",
+        # What staff teach in the admin goes here, not into the checkout's content/taught.yml.
+        "TAUGHT_FILE_PATH": str(folder / "taught.yml"),
     }
     setup_database(env)
     return env
