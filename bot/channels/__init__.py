@@ -35,4 +35,8 @@ def enabled_channels(settings: Settings, conversations: ConversationPort) -> lis
         from bot.channels.sms.channel import SmsChannel
 
         channels.append(SmsChannel(settings, conversations))
+    if settings.voice_enabled:
+        from bot.channels.voice.channel import VoiceChannel
+
+        channels.append(VoiceChannel(settings, conversations))
     return channels
