@@ -326,6 +326,9 @@ def _letter_or_not(word: str, before: str, after: str, at_start: bool) -> tuple[
     if word.lower() == "a" and before.lower() in _BEFORE_A:
         return (("", 0), (letter, 1))
     said_as_word = after.lower() in FILLERS or (len(after) > 3 and _symbol_word(after) is None)
+    if word == "A" and not at_start:
+        # A capital A in the middle of what was said is a letter the recogniser heard.
+        return ((letter, 0),)
     if word.isupper() and not (at_start and said_as_word):
         return ((letter, 0), ("", 1))
     return ((letter, 0), ("", 0))
