@@ -12,7 +12,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from bot.voice import MAX_SPOKEN_WORDS, spoken_words
+from bot.voice.ear import MAX_SPOKEN_WORDS, spoken_words
 
 URL = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|org|net|uk|gov|io|co)\b", re.IGNORECASE)
 

@@ -29,7 +29,7 @@ from bot.local import load_local
 from bot.pseudonym import pseudonymise
 from bot.settings import Settings, get_settings
 from bot.stack import Stack
-from bot.voice import for_the_ear
+from bot.voice.ear import for_the_ear
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.voice_twiml import Answer, read
 
@@ -210,7 +210,7 @@ def test_the_confidence_check_by_keypad_and_a_caller_who_hangs_up_goes_on_next_c
     phone.ring()
     first = phone.press("2")  # Check my confidence
     assert question(first, 1), first.text
-    assert "Press 4 for Never tried" in first.text
+    assert "press 4 for Never tried" in first.text
     second = phone.press("1")
     assert question(second, 2), second.text
 
@@ -223,7 +223,7 @@ def test_the_confidence_check_by_keypad_and_a_caller_who_hangs_up_goes_on_next_c
         if number < QUESTIONS:
             assert question(answer, number + 1), (number, answer.text)
     assert not question(answer, QUESTIONS) and answer.gather is not None
-    assert "confident" in answer.text.lower() or "level" in answer.text.lower(), answer.text
+    assert "Your result" in answer.text, answer.text
 
 
 def test_a_forged_call_is_refused(phone: Phone) -> None:
@@ -242,7 +242,7 @@ def test_a_silent_caller_is_asked_again_offered_the_menu_then_given_the_helpline
     assert "still can't hear you" in twice.text and "Press 1 for Find help near me" in twice.text
     last = phone.silence()
     assert last.hangs_up and last.gather is None
-    assert last.text.count(ear(LOCAL.helpline.phone)) == 2, last.text
+    assert last.text.count(ear(LOCAL.helpline.phone).rstrip(".")) == 2, last.text
     assert last.text.rstrip(".").endswith("Goodbye")
 
 
@@ -254,7 +254,7 @@ def test_star_repeats_hash_is_the_menu_and_slower_slows_the_voice(phone: Phone) 
     slower = phone.say("slower please")
     assert slower.slow and menu_line in slower.says
     menu = phone.press("#")
-    assert menu.slow and "Press 3 for Ask a question" in menu.text
+    assert menu.slow and "press 3 for Ask a question" in menu.text
 
 
 def test_forget_me_by_voice_with_a_keypad_confirmation(phone: Phone) -> None:

@@ -2,7 +2,8 @@
 
 The channel keeps a `CallState` per conversation (the port's `remember`, JSON) and asks
 `understand` what to do with each Gather result. Only telephone things are decided here: the
-keys (* repeats, # is the menu, 1 confirms a postcode read back, 9 texts the answer), silence
+keys (* repeats, # is the menu, 1 confirms a postcode read back, 9 texts the answer, a number
+that is no option is said to be none), silence
 (ask once more, then the menu, then goodbye), and a few whole-utterance commands about the
 call itself ("say that again", "slower", "text me"), matched only when they are all that was
 said, as SMS keywords are. Everything else the caller says goes to the engine as text, so the
@@ -16,7 +17,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
 
-from bot.voice import hear_postcode
+from bot.voice.postcodes import hear_postcode
 
 TEXT_KEY = "9"
 REPEAT_KEY = "*"
@@ -147,6 +148,7 @@ class CallState:
     said: tuple[str, ...] = ()  # what was said last, for "repeat" (and a later call to resume)
     options: tuple[str, ...] = ()  # the last answer's options, read again after a channel's aside
     menu: tuple[str, ...] = ()  # the greeting's options: an answer offering just these is no place to resume
+    keys: int = 0  # how many options the last answer offered: other number keys mean nothing
     asks: bool = False  # the last answer asked something: a later call goes on from there
     silences: int = 0
     slow: bool = False
@@ -194,6 +196,7 @@ class Do(Enum):
     CHECK_POSTCODE = "check_postcode"  # read `postcode` back
     POSTCODE_AGAIN = "postcode_again"
     TEXT_ME = "text_me"
+    NO_SUCH_KEY = "no_such_key"  # a number key that is no option now: said so, and the options again
 
 
 @dataclass(frozen=True)
@@ -246,8 +249,10 @@ def _key(key: str, state: CallState) -> Step:
             return Step(Do.ENGINE, state.confirmed_message or state.postcode)
         if key == AGAIN_KEY:
             return Step(Do.POSTCODE_AGAIN)
-    if key == TEXT_KEY and state.textable:
+    if key == TEXT_KEY and (state.textable or state.keys < int(TEXT_KEY)):
         return Step(Do.TEXT_ME)
+    if key.isdigit() and not 1 <= int(key) <= state.keys:
+        return Step(Do.NO_SUCH_KEY)  # never a stray digit to the engine, which would guess at it
     return Step(Do.ENGINE, key)  # an option's number, as a typed number is by SMS
 
 

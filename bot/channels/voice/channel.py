@@ -39,7 +39,8 @@ from bot.channels.voice.texting import TextSender, text_once, text_sender_from
 from bot.channels.voice.wording import Wording, cached_wording
 from bot.privacy.notice import first_contact_notice, forgotten
 from bot.settings import Settings
-from bot.voice import is_uk_mobile, read_back
+from bot.voice.ear import is_uk_mobile
+from bot.voice.postcodes import read_back
 
 log = logging.getLogger(__name__)
 CHANNEL = "voice"
@@ -205,6 +206,10 @@ class VoiceChannel:
         if step.do is Do.POSTCODE_AGAIN:
             state = replace(quiet, postcode=None, confirmed_message=None, said=(words.postcode_again,))
             return await self._listen(conversation, state, [words.postcode_again])
+        if step.do is Do.NO_SUCH_KEY:
+            return await self._listen(
+                conversation, quiet, [words.no_such_key, *(state.options or state.said)]
+            )
         if step.do is Do.TEXT_ME:
             said, state = await self._text_me(caller, quiet)
             return await self._listen(conversation, state, [said, *state.options])
@@ -257,6 +262,7 @@ class VoiceChannel:
             menu=answer.options if greeting else state.menu,
             said=said,
             options=answer.options,
+            keys=answer.option_count,
             asks=answer.asks,
             textable=answer.textable if offer else None,
             postcode=None,

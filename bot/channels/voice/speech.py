@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.channels.sms.render import fit_reply
 from bot.messages import BotMessage, offered_options
-from bot.voice import MAX_SPOKEN_WORDS, for_the_ear, say_options, split_for_speech
+from bot.voice.ear import MAX_SPOKEN_WORDS, for_the_ear, say_options, split_for_speech
 
 # One text, as the outbound SMS sender sends (2 segments): the details, not the whole answer.
 TEXT_SEGMENTS = 2

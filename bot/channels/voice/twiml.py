@@ -17,7 +17,7 @@ from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Say, VoiceResponse
 
 from bot.settings import Settings
-from bot.voice import MAX_SPOKEN_WORDS, split_for_speech
+from bot.voice.ear import MAX_SPOKEN_WORDS, split_for_speech
 
 TWIML = "text/xml"
 

@@ -32,6 +32,7 @@ class Wording(BaseModel):
     not_a_mobile: str
     nothing_to_text: str
     busy: str
+    no_such_key: str
 
     def filled(self, local: LocalInfo, days: int) -> Wording:
         """{helpline} and {days} filled in ({postcode} stays for `postcode_check`)."""

@@ -17,7 +17,7 @@ from bot.channels.voice.call import (
 )
 
 STATE = CallState(
-    "CA1", 1000.0, said=("Question 1 of 8.", "Press 1 for Yes, easily, or just say it."), asks=True
+    "CA1", 1000.0, said=("Question 1 of 8.", "Press 1 for Yes, easily, or just say it."), asks=True, keys=4
 )
 
 
@@ -40,16 +40,19 @@ def test_speech_twilio_is_unsure_of_counts_as_noise_only_below_the_setting() -> 
         ("*", Step(Do.REPEAT)),
         ("#", Step(Do.ENGINE, MENU_MESSAGE)),
         ("3", Step(Do.ENGINE, "3")),  # an option's number, mapped by the gateway as by SMS
-        ("9", Step(Do.ENGINE, "9")),  # nothing to text: just a key
+        ("5", Step(Do.NO_SUCH_KEY)),  # four options: never a stray digit to the engine
+        ("0", Step(Do.NO_SUCH_KEY)),
+        ("9", Step(Do.TEXT_ME)),  # the channel says there is nothing to text
     ],
 )
 def test_keys(key: str, step: Step) -> None:
     assert understand(Heard(digits=key), STATE) == step
 
 
-def test_nine_texts_only_when_there_is_something_to_text() -> None:
-    textable = CallState("CA1", 0, textable="Compton Centre, LS9 7BG")
+def test_nine_is_an_option_only_when_nine_are_offered() -> None:
+    textable = CallState("CA1", 0, textable="Compton Centre, LS9 7BG", keys=3)
     assert understand(Heard(digits="9"), textable) == Step(Do.TEXT_ME)
+    assert understand(Heard(digits="9"), CallState("CA1", 0, keys=9)) == Step(Do.ENGINE, "9")
 
 
 @pytest.mark.parametrize(

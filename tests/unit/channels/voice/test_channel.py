@@ -26,7 +26,7 @@ from bot.privacy.notice import forgotten
 from bot.referrals import ReferralCodes
 from bot.settings import Settings, get_settings
 from bot.usage.recorder import UsageRecorder
-from bot.voice import for_the_ear
+from bot.voice.ear import for_the_ear
 from tests.voice_twiml import Answer, read
 
 LOCAL = load_local(get_settings().local_file)
@@ -218,6 +218,14 @@ def test_a_key_is_the_option_of_that_number(line: Line) -> None:
     assert line.engine.sent[-1][1] == "menu"
 
 
+def test_a_key_that_is_no_option_is_said_to_be_none_and_never_reaches_the_engine(line: Line) -> None:
+    greeting = line.ring()
+    answer = line.press("7")
+    assert answer.says[0] == WORDS.no_such_key and answer.says[1:] == greeting.says[-1:]
+    assert line.press("9").says[0] == WORDS.nothing_to_text
+    assert len(line.engine.sent) == 1
+
+
 def test_silence_asks_again_offers_the_menu_then_says_the_helpline_twice_and_hangs_up(line: Line) -> None:
     greeting = line.ring()
     once = line.silence()
@@ -227,7 +235,7 @@ def test_silence_asks_again_offers_the_menu_then_says_the_helpline_twice_and_han
     assert twice.says[0] == WORDS.still_not_heard and line.engine.sent[-1][1] == "menu"
     assert len(line.engine.sent) == asked + 1
     last = line.silence()
-    assert last.hangs_up and last.text.count(ear(LOCAL.helpline.phone)) == 2
+    assert last.hangs_up and last.text.count(ear(LOCAL.helpline.phone).rstrip(".")) == 2
     assert "Goodbye" in last.says[-1]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.channels.voice import twiml
 from bot.channels.voice.hints import speech_hints
 from bot.settings import Settings, get_settings
-from bot.voice import MAX_SPOKEN_WORDS
+from bot.voice.ear import MAX_SPOKEN_WORDS
 from tests.voice_twiml import read
 
 STYLE = twiml.VoiceStyle.from_settings(Settings(voice_tts_voice="Polly.Brian-Neural", voice_slow_rate="75%"))
