@@ -53,7 +53,7 @@ def call_steps(rng: random.Random) -> list[tuple[Step, dict[str, str]]]:
     )
     steps.append((Step("voice find help", GATHER_PATH, (nearest,)), {"Digits": "1"}))
     if rng.random() < 0.5:
-        steps.append((Step("voice menu", GATHER_PATH, ("Press 2",)), {"Digits": "#"}))
+        steps.append((Step("voice menu", GATHER_PATH, ("press 2",)), {"Digits": "#"}))
         steps.append((Step("voice confidence check", GATHER_PATH, ("Question",)), {"Digits": "2"}))
         for _ in range(8):
             steps.append((Step("voice confidence check", GATHER_PATH), {"Digits": rng.choice("1234")}))

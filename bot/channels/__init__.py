@@ -37,6 +37,7 @@ def enabled_channels(settings: Settings, conversations: ConversationPort) -> lis
         channels.append(SmsChannel(settings, conversations))
     if settings.voice_enabled:
         from bot.channels.voice.channel import VoiceChannel
+        from bot.channels.voice.texting import text_sender_from
 
-        channels.append(VoiceChannel(settings, conversations))
+        channels.append(VoiceChannel(settings, conversations, texts=text_sender_from(settings)))
     return channels

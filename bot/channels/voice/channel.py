@@ -35,9 +35,9 @@ from bot.channels.voice import twiml
 from bot.channels.voice.call import MENU_MESSAGE, TEXT_KEY, CallState, Do, Heard, understand
 from bot.channels.voice.hints import speech_hints
 from bot.channels.voice.speech import Spoken, parts_for_the_ear, spoken
-from bot.channels.voice.texting import TextSender, text_once, text_sender_from
+from bot.channels.voice.texting import TextSender, text_once
 from bot.channels.voice.wording import Wording, cached_wording
-from bot.privacy.notice import first_contact_notice, forgotten
+from bot.privacy.notice import first_contact_notice, forgotten, privacy_details
 from bot.settings import Settings
 from bot.voice.ear import is_uk_mobile
 from bot.voice.postcodes import read_back
@@ -52,7 +52,6 @@ _CALL_SID = re.compile(r"^CA[A-Za-z0-9]{8,62}$")
 _NUMBER = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _WITHHELD = {"+266696687", "+86282452253", "+7378742833", "+2562533"}
 MAX_NUMBER_CHARS = 64
-_KEEP_DEFAULT = object()
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ class VoiceChannel:
         settings: Settings,
         conversations: ConversationPort,
         *,
-        texts: TextSender | object | None = _KEEP_DEFAULT,
+        texts: TextSender | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._port = conversations
@@ -104,14 +103,14 @@ class VoiceChannel:
         self._style = twiml.VoiceStyle.from_settings(settings)
         local, days = conversations.local, settings.retention_days
         self._words: Wording = cached_wording(settings.content_dir).filled(local, days)
-        # The notice the gateway gives at a first message, said for the phone instead.
-        self._replaced = {first_contact_notice(local, days): self._words.privacy_notice}
+        # The notice the gateway gives at a first message, and the privacy details, said for the phone.
+        self._notice = {first_contact_notice(local, days): self._words.privacy_notice}
+        self._replaced = {privacy_details(local, days).text: self._words.privacy_details}
         self._forgotten = forgotten(local, days)
         self._apology = conversations.apology().text or ""
         self._hints = speech_hints(settings.places_file, settings.kb_dir)
-        self._texts: TextSender | None = (
-            text_sender_from(settings) if texts is _KEEP_DEFAULT else texts  # type: ignore[assignment]
-        )
+        # "Text me this": None when Twilio's REST API is not configured (then it is never offered).
+        self._texts = texts
         self._clock = clock
         self._max_call = settings.voice_max_call_minutes * 60
         self._keep_for = max(int(settings.voice_resume_minutes * 60), int(self._max_call) + 60)
@@ -235,7 +234,7 @@ class VoiceChannel:
                 replies = await self._port.start(CHANNEL, caller.sender)
             else:
                 replies = await self._port.turn(CHANNEL, caller.sender, message)
-        answer = spoken(replies, replaced=self._replaced, forgotten_text=self._forgotten)
+        answer = spoken(replies, notice=self._notice, replaced=self._replaced, forgotten_text=self._forgotten)
         return await self._answered(
             conversation, caller, state, answer, before=before, silences=silences, greeting=message is None
         )

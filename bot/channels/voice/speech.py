@@ -57,19 +57,23 @@ def textable(messages: Sequence[BotMessage]) -> str | None:
 def spoken(
     messages: Sequence[BotMessage],
     *,
+    notice: dict[str, str] | None = None,
     replaced: dict[str, str] | None = None,
     forgotten_text: str | None = None,
 ) -> Spoken:
-    """The turn as parts to say. `replaced`: texts said differently by phone, once, before the
-    answer and never repeated with it (the privacy notice)."""
-    replaced = replaced or {}
+    """The turn as parts to say. `notice`: texts said differently by phone, once, before the
+    answer and never repeated with it (the privacy notice); `replaced`: texts of the answer said
+    differently by phone (the privacy details: "say", not "type")."""
+    notice, replaced = notice or {}, replaced or {}
     texts = [message.text for message in messages if message.text]
-    notice = [part for text in texts if text in replaced for part in parts_for_the_ear(replaced[text])]
-    answer = [part for text in texts if text not in replaced for part in parts_for_the_ear(text)]
+    said_once = [part for text in texts if text in notice for part in parts_for_the_ear(notice[text])]
+    answer = [
+        part for text in texts if text not in notice for part in parts_for_the_ear(replaced.get(text, text))
+    ]
     options = offered_options(list(messages))
     options_text = say_options([option["title"] for option in options]) if options else ""
     return Spoken(
-        notice=tuple(notice),
+        notice=tuple(said_once),
         answer=tuple(answer),
         options=tuple(p for p in split_for_speech(options_text, MAX_SPOKEN_WORDS) if p.strip()),
         textable=textable(messages),

@@ -16,6 +16,7 @@ FILE = "voice.yml"
 class Wording(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     privacy_notice: str
+    privacy_details: str
     welcome_back: str
     not_heard: str
     still_not_heard: str
@@ -35,10 +36,13 @@ class Wording(BaseModel):
     no_such_key: str
 
     def filled(self, local: LocalInfo, days: int) -> Wording:
-        """{helpline} and {days} filled in ({postcode} stays for `postcode_check`)."""
+        """{helpline}, {days} and {data_requests} filled in ({postcode} stays for `postcode_check`)."""
         helpline = f"{local.helpline.name} on {local.helpline.phone}"
         values = {
-            name: str(value).replace("{helpline}", helpline).replace("{days}", str(days))
+            name: str(value)
+            .replace("{helpline}", helpline)
+            .replace("{days}", str(days))
+            .replace("{data_requests}", str(local.data_requests))
             for name, value in self.model_dump().items()
         }
         return Wording.model_validate(values)

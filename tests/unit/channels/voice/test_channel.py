@@ -22,7 +22,7 @@ from bot.gateway.turns import Conversations
 from bot.local import load_local
 from bot.messages import BotMessage
 from bot.privacy.contacts import ContactBook
-from bot.privacy.notice import forgotten
+from bot.privacy.notice import forgotten, privacy_details
 from bot.referrals import ReferralCodes
 from bot.settings import Settings, get_settings
 from bot.usage.recorder import UsageRecorder
@@ -206,6 +206,18 @@ def test_a_first_call_hears_the_notice_for_the_phone_then_the_options(line: Line
     assert channel == "voice" and MOBILE not in sender and text.startswith("/greet")
     line.ring()
     assert "automated service" not in line.ring().text, "the notice is for the first call"
+
+
+def test_the_privacy_details_are_said_for_a_call(line: Line) -> None:
+    line.ring()
+    details = privacy_details(LOCAL, 90)
+    line.engine.replies.append(
+        EngineTurn([{"text": details.text, "buttons": [b.as_dict() for b in details.buttons]}])
+    )
+    answer = line.say("privacy")
+    assert answer.says[0].startswith("This call is not recorded") and "Type" not in answer.text
+    assert "press 2 for Menu" in answer.text
+    assert line.press("*").says == answer.says, "details are the answer: repeated with it"
 
 
 def test_a_key_is_the_option_of_that_number(line: Line) -> None:
