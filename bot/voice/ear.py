@@ -305,7 +305,10 @@ def _say_dates(text: str, today: date) -> str:
     text = _ISO_DATE.sub(iso, text)
     text = _SLASH_DATE.sub(slashed, text)
     # "on this Tuesday", "on tomorrow": the preposition goes with a relative day.
-    return re.sub(r"\bon (today|tomorrow|this (?:{}))\b".format("|".join(_WEEKDAYS)), r"\1", text)
+    relative = r"\b([Oo])n (today|tomorrow|this (?:{}))\b".format("|".join(_WEEKDAYS))
+    return re.sub(
+        relative, lambda match: match[2][0].upper() + match[2][1:] if match[1] == "O" else match[2], text
+    )
 
 
 # ---- links, markdown, emoji, abbreviations ----
@@ -324,20 +327,48 @@ def links(text: str) -> list[str]:
     """The web addresses in a reply, in order: what the channel can offer to text."""
     found = [match.group(2) for match in _MARKDOWN_LINK.finditer(text)]
     plain = _MARKDOWN_LINK.sub(r"\1", text)
-    plain = _EMAIL.sub(" ", plain)
+    plain = _NAMED_DOMAIN.sub(" ", _EMAIL.sub(" ", plain))
     found.extend(match.group(0).rstrip(".,;:!?)") for match in _URL.finditer(plain))
     return list(dict.fromkeys(found))
 
 
+# A brand written as a domain ("GOV.UK", "NHS.UK"): a name people say, not a link to drop.
+_NAMED_DOMAIN = re.compile(r"(?<![@\w./])((?:[A-Z0-9-]+\.)+(?:UK|COM|ORG))(?![\w/@])")
+
+
+def _online_already(text: str, at: int) -> bool:
+    """Whether the sentence before `at` already says "online"."""
+    sentence = re.split(r"[.!?]\s", text[:at])[-1]
+    return bool(re.search(r"\bonline\b", sentence, re.IGNORECASE))
+
+
 def _drop_links(text: str) -> str:
+    """Links out, the sentence still whole: "apply online at gov.uk/x" is "apply online", "go
+    to gov.uk/x" is "go online", a line that is only a titled link goes."""
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _NAMED_DOMAIN.sub(lambda match: " dot ".join(match.group(1).lower().split(".")), text)
     url = _URL.pattern
+    urls = rf"(?:{url})(?:,?\s+or\s+(?:{url}))*"
     # A line that is only a link with its title ("How to claim (GOV.UK): https://..."): gone.
-    text = re.sub(rf"(?im)^[^\n]{{0,120}}:\s*(?:{url})[.,;]?\s*$", "", text)
-    text = re.sub(rf"(?i)\(\s*(?:{url})\s*\)", "", text)
-    text = re.sub(rf"(?i)\bonline\s*(?:at|on|via|:)\s*(?:{url})", "online", text)
-    text = re.sub(rf"(?i)\b(go to|visit|see|check)\s+(?:{url})", r"\1 the website", text)
-    text = re.sub(rf"(?i)\b(?:at|on|via|from)\s+(?:{url})", "online", text)
-    return re.sub(rf"(?i){url}", "the website", text)
+    text = re.sub(rf"(?im)^[^\n]{{0,120}}:\s*(?:{urls})[.,;]?[ \t]*$", "", text)
+    text = re.sub(rf"(?i)\s*\(\s*(?:{urls})\s*\)", "", text)
+    text = re.sub(rf"(?i)\bonline\s*(?:at|on|via|:)\s*(?:{urls})", "online", text)
+
+    def go_to(match: re.Match[str]) -> str:
+        verb = match.group(1)
+        if _online_already(text, match.start()):
+            return f"{verb} the website"
+        if verb.lower() in ("go to", "visit"):
+            return "Go online" if verb[0].isupper() else "go online"
+        return f"{verb} online"
+
+    text = re.sub(rf"(?i)\b(go to|visit|see|check)\s+(?:{urls})", go_to, text)
+
+    def where(match: re.Match[str]) -> str:
+        return "" if _online_already(text, match.start()) else " online"
+
+    text = re.sub(rf"(?i)\s+(?:at|on|via|from)\s+(?:{urls})", where, text)
+    return re.sub(rf"(?i){urls}", "the website", text)
 
 
 def _say_email(match: re.Match[str]) -> str:
@@ -347,8 +378,23 @@ def _say_email(match: re.Match[str]) -> str:
     return f"{local} at {' dot '.join(domain.split('.'))}"
 
 
+_SPOKEN_CHARACTERS = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": " - ",
+    "\u2014": " - ",
+    "\u2026": "...",
+    "&": " and ",
+    "\u00a9": ",",  # "Contains OS data © Crown copyright": a pause, not "copyright" twice
+    "\u00a0": " ",
+}
+_SILENT = frozenset(("So", "Sk", "Cs", "Co", "Cn", "Me", "Cf"))
+
+
 def _plain(text: str) -> str:
-    """No markdown, bullets or emoji; each line a sentence."""
+    """No markdown, bullets or emoji; each line a sentence (or the colon that leads a list)."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
     text = _MARKDOWN_LINK.sub(r"\1", text)
     text = re.sub(r"(\*\*|__|`)", "", text)
@@ -358,40 +404,57 @@ def _plain(text: str) -> str:
     kept = []
     for char in text:
         category = unicodedata.category(char)
-        if category in ("So", "Sk", "Cs", "Co", "Cn", "Mn", "Me", "Cf") or (
-            category == "Cc" and char != "\n"
-        ):
+        if char in _SPOKEN_CHARACTERS:
+            kept.append(_SPOKEN_CHARACTERS[char])
+        elif category in _SILENT or "\ufe00" <= char <= "\ufe0f" or (category == "Cc" and char != "\n"):
+            # Emoji, pictographs and their joiners and variation selectors: nothing to say.
             kept.append(" ")
         else:
-            kept.append(
-                {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "&": " and "}.get(char, char)
-            )
+            kept.append(char)
     lines = []
     for line in "".join(kept).split("\n"):
         line = line.strip()
         if not line:
             continue
-        if line.endswith(":"):
-            line = line[:-1] + "."
-        elif not re.search(r"[.!?]$", line):
+        if not re.search(r"[.!?:]$", line):
             line += "."
         lines.append(line)
     return " ".join(lines)
 
 
 _ABBREVIATIONS = (
+    (re.compile(r"\bType (?=your\b)"), "Say "),
     (re.compile(r"\bTel\.?:?(?=\s)"), "Phone"),
     (re.compile(r"\be\.g\.,?", re.IGNORECASE), "for example"),
     (re.compile(r"\bi\.e\.,?", re.IGNORECASE), "that is"),
     (re.compile(r"\bapprox\.", re.IGNORECASE), "about"),
     (re.compile(r"\bMon\s?[-–]\s?Fri\b"), "Monday to Friday"),
-    # "St Mary's" is a saint; "Kirkgate St," a street. Elsewhere "St" stays as written.
-    (re.compile(r"(?<![\w,])St\.?\s+(?=[A-Z][a-z])"), "Saint "),
-    (re.compile(r"(?<=[a-z] )St\.?(?=[,.;]|$)"), "Street"),
-    (re.compile(r"(?<=[a-z] )Rd\.?(?=[,.;]|$)"), "Road"),
-    (re.compile(r"(?<=[a-z] )Ave\.?(?=[,.;]|$)"), "Avenue"),
-    (re.compile(r"(?<=[a-z] )Ln\.?(?=[,.;]|$)"), "Lane"),
+    (re.compile(r"(?<=[A-Za-z] )St\b(?=\.?(?:[,.;]|$))"), "Street"),
+    (re.compile(r"(?<=[A-Za-z] )Rd\b(?=\.?(?:[,.;]|\s|$))"), "Road"),
+    (re.compile(r"(?<=[A-Za-z] )Ave\b(?=\.?(?:[,.;]|\s|$))"), "Avenue"),
+    (re.compile(r"(?<=[A-Za-z] )Ln\b(?=\.?(?:[,.;]|\s|$))"), "Lane"),
 )
+
+
+_SAINT = re.compile(r"\bSt\.?\s+(?=[A-Z][a-z])")
+
+
+def _saints(text: str) -> str:
+    """ "St Mary's", "the St John Centre": a saint, unless a name comes just before ("High St
+    Leeds" could be a street), where "St" stays as written."""
+
+    def saint(match: re.Match[str]) -> str:
+        before = text[: match.start()].rstrip()
+        previous = before.split()[-1] if before.split() else ""
+        if previous[:1].isupper() and previous[-1:].isalpha():
+            return match.group(0)
+        return "Saint "
+
+    return _SAINT.sub(saint, text)
+
+
+# The keywords typed on a screen are said on the phone: "Send MORE" is "Say more".
+_KEYWORD = re.compile(r"\b(?:Send|Type|Text|Reply)\s+([A-Z]{2,}(?:\s[A-Z]{2,})*)\b")
 
 
 def _say_postcodes(text: str) -> str:
@@ -408,16 +471,19 @@ def _say_postcodes(text: str) -> str:
 def for_the_ear(text: str, *, now: datetime | None = None) -> str:
     """The reply as it should be spoken: see the module's docstring for the rules."""
     local_now = (now or datetime.now(LONDON)).astimezone(LONDON)
-    text = _plain(text)
-    text = _EMAIL.sub(_say_email, _drop_links(text))
+    text = _plain(_drop_links(text))
+    text = _EMAIL.sub(_say_email, text)
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)
+    text = _saints(text)
+    text = _KEYWORD.sub(lambda match: f"Say {match.group(1).lower()}", text)
     text = _say_dates(text, local_now.date())
     text = _say_times(text)
     text = _say_postcodes(text)
     text = _say_phones(text)
     text = re.sub(r"\b(\d+)\.0 miles\b", r"\1 miles", text)
-    text = re.sub(r"\b1 miles\b", "1 mile", text)
+    text = re.sub(r"(?<![\d.])1 miles\b", "1 mile", text)
+    text = re.sub(r"\b(Road|Street|Avenue|Lane)\.(?=[,;])", r"\1", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"([,;:])(?=[.!?])", "", text)
     text = re.sub(r"(?<=\.\.)\.|(?<=[.!?])\.(?!\.)", "", text)
@@ -428,12 +494,15 @@ def for_the_ear(text: str, *, now: datetime | None = None) -> str:
 
 
 def spoken_words(text: str) -> int:
-    """How many words a speech engine says for `text` (a digit or letter said alone counts one)."""
-    return len(re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text))
+    """How many words a speech engine says for `text` (a digit or letter said alone counts one,
+    "a.m." one)."""
+    return len(re.findall(r"(?:[a-z]\.){2,}|[^\W_]+(?:['’-][^\W_]+)*", text, re.IGNORECASE))
 
 
 # A sentence ends at . ! ? before a space, but not after "a.m." followed by a day or a month.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)(?!(?:{})\b)".format("|".join([*_WEEKDAYS, *_MONTHS])))
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z0-9\"'])(?!(?:{})\b)".format("|".join([*_WEEKDAYS, *_MONTHS]))
+)
 
 
 def _sentences(text: str) -> list[str]:
