@@ -16,7 +16,7 @@ A place name ("Harehills") is left to the ordinary text path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.geo import postcodes
@@ -248,7 +248,6 @@ _AFTER_I = frozenset(
     [
         "live",
         "am",
-        "m",
         "think",
         "said",
         "was",
@@ -323,12 +322,13 @@ def _letter_or_not(word: str, before: str, after: str, at_start: bool) -> tuple[
     letter = word.upper()
     if word == "I" and after.lower() in _AFTER_I:
         return (("", 0),)
-    if word.lower() == "a" and before.lower() in _BEFORE_A:
+    if word == "A" and not at_start:
+        # A capital A in the middle of what was said is a letter the recogniser heard (it
+        # writes the article in lower case).
+        return ((letter, 0),)
+    if word == "a" and before.lower() in _BEFORE_A:
         return (("", 0), (letter, 1))
     said_as_word = after.lower() in FILLERS or (len(after) > 3 and _symbol_word(after) is None)
-    if word == "A" and not at_start:
-        # A capital A in the middle of what was said is a letter the recogniser heard.
-        return ((letter, 0),)
     if word.isupper() and not (at_start and said_as_word):
         return ((letter, 0), ("", 1))
     return ((letter, 0), ("", 0))
@@ -346,6 +346,9 @@ def _symbol_word(word: str) -> str | None:
 def _word_token(word: str) -> list[_Token]:
     """The readings of one word; a run of letters and digits ("ls97bg") is one token per character."""
     lower = word.lower()
+    if word == "O":
+        # The recogniser wrote the letter, not "0" or "oh": the letter unless only a digit fits.
+        return [_Token((("O", 0), ("0", 1)))]
     if lower in AMBIGUOUS:
         return [_Token(AMBIGUOUS[lower])]
     for table in (LETTER_WORDS, NATO, DIGIT_WORDS, TEEN_WORDS):
@@ -408,11 +411,13 @@ def _readings(tokens: list[_Token], start: int, prefix: str, cost: int) -> Itera
             yield from _readings(tokens, start + 1, candidate, cost + extra)
 
 
-def hear_postcode(speech: str) -> str | None:
+def hear_postcode(speech: str, *, known: Callable[[str], bool] | None = None) -> str | None:
     """The full UK postcode in what the recogniser heard ("LS9 7BG"), or None if unsure.
 
     None when nothing fits, when two different postcodes fit as well as each other, or when the
     speech has no postcode at all (a place name, a phone number): the caller is asked again.
+    `known`, when given, says whether a postcode exists (a lookup in the loaded Code-Point Open
+    table): readings it does not know are dropped first, so "S oh nought..." can only be SO0.
     """
     tokens = _tokens(speech)
     if not tokens or len(tokens) > 40:
@@ -426,6 +431,8 @@ def hear_postcode(speech: str) -> str | None:
             continue
         key = str(parsed)
         best[key] = min(cost, best.get(key, cost))
+    if known is not None:
+        best = {postcode: cost for postcode, cost in best.items() if known(postcode)}
     if not best:
         return None
     cheapest = min(best.values())
