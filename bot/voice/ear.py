@@ -211,12 +211,15 @@ def _say_times(text: str) -> str:
 
 # ---- dates ----
 
-_DAY_NAMES = "|".join(day[:3] + f"(?:{day[3:]})?" for day in _WEEKDAYS).replace("Tue(?:", "Tue(?:s|")
+_DAY_NAMES = (
+    "|".join(day[:3] + f"(?:{day[3:]})?" for day in _WEEKDAYS)
+    .replace("Tue(?:", "Tue(?:s|")
+    .replace("Thu(?:", "Thu(?:rs|r|")
+)
 _MONTH_NAMES = "|".join(month[:3] + f"(?:{month[3:]})?" for month in _MONTHS).replace("Sep(?:", "Sep(?:t|")
 _WRITTEN_DATE = re.compile(
     rf"\b(?:(?P<weekday>{_DAY_NAMES})\.?,?\s+)?(?:the\s+)?(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+"
     rf"(?:of\s+)?(?P<month>{_MONTH_NAMES})\.?(?:,?\s+(?P<year>20\d\d))?\b",
-    re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
 _SLASH_DATE = re.compile(r"\b([0-3]?\d)/([01]?\d)/(20\d\d)\b")
@@ -428,12 +431,23 @@ _ABBREVIATIONS = (
     (re.compile(r"\be\.g\.,?", re.IGNORECASE), "for example"),
     (re.compile(r"\bi\.e\.,?", re.IGNORECASE), "that is"),
     (re.compile(r"\bapprox\.", re.IGNORECASE), "about"),
-    (re.compile(r"\bMon\s?[-–]\s?Fri\b"), "Monday to Friday"),
     (re.compile(r"(?<=[A-Za-z] )St\b(?=\.?(?:[,.;]|$))"), "Street"),
     (re.compile(r"(?<=[A-Za-z] )Rd\b(?=\.?(?:[,.;]|\s|$))"), "Road"),
     (re.compile(r"(?<=[A-Za-z] )Ave\b(?=\.?(?:[,.;]|\s|$))"), "Avenue"),
     (re.compile(r"(?<=[A-Za-z] )Ln\b(?=\.?(?:[,.;]|\s|$))"), "Lane"),
 )
+
+
+_DAY_RANGE = re.compile(rf"\b({_DAY_NAMES})\.?\s*[-–]\s*({_DAY_NAMES})\b")
+
+
+def _day(short: str) -> str:
+    return next(day for day in _WEEKDAYS if day.startswith(short[:3]))
+
+
+def _say_day_ranges(text: str) -> str:
+    """ "Mon-Fri", "Monday - Friday": "Monday to Friday"."""
+    return _DAY_RANGE.sub(lambda match: f"{_day(match[1])} to {_day(match[2])}", text)
 
 
 _SAINT = re.compile(r"\bSt\.?\s+(?=[A-Z][a-z])")
@@ -476,6 +490,7 @@ def for_the_ear(text: str, *, now: datetime | None = None) -> str:
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)
     text = _saints(text)
+    text = _say_day_ranges(text)
     text = _KEYWORD.sub(lambda match: f"Say {match.group(1).lower()}", text)
     text = _say_dates(text, local_now.date())
     text = _say_times(text)

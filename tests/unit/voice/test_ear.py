@@ -240,6 +240,8 @@ def test_postcodes_are_said_as_letters_and_an_address_as_written() -> None:
         ("5 Roundhay Rd.", "5 Roundhay Road."),
         ("9 Chapel Ave, Leeds.", "9 Chapel Avenue, Leeds."),
         ("Open Mon-Fri.", "Open Monday to Friday."),
+        ("Open Tues – Thurs, 9:30 to 16:00.", "Open Tuesday to Thursday, nine thirty a.m. to four p.m."),
+        ("Option 1 may help, and 4 months is long.", "Option 1 may help, and 4 months is long."),
         ("Bring ID, e.g. a passport.", "Bring ID, for example a passport."),
         ("Send MORE for more places.", "Say more for more places."),
         ("Type FORGET ME to delete them.", "Say forget me to delete them."),
