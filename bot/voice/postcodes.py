@@ -16,7 +16,7 @@ A place name ("Harehills") is left to the ordinary text path.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.geo import postcodes
@@ -271,6 +271,9 @@ _SPELLED_AS = re.compile(
     re.IGNORECASE,
 )
 
+# Longer than this is not someone saying a postcode (the recogniser's whole minute of speech).
+MAX_TOKENS = 80
+
 # ---- the postcode grammar, position by position ----
 
 _A = frozenset("ABCDEFGHIJKLMNOPRSTUWYZ")  # first letter: not Q V X
@@ -400,15 +403,21 @@ def _tokens(speech: str) -> list[_Token]:
     return tokens
 
 
-def _readings(tokens: list[_Token], start: int, prefix: str, cost: int) -> Iterator[tuple[str, int]]:
-    """Every grammatical reading of tokens[start:] after `prefix`, with its cost."""
-    if start == len(tokens):
-        yield prefix, cost
-        return
-    for symbols, extra in tokens[start].readings:
-        candidate = prefix + symbols
-        if _could_start(candidate):
-            yield from _readings(tokens, start + 1, candidate, cost + extra)
+def _readings(tokens: list[_Token]) -> dict[str, int]:
+    """Every grammatical reading of the tokens, with the least it costs. One pass that keeps one
+    state per prefix, so a long ramble of ambiguous words costs tokens x prefixes, not 2^tokens."""
+    states = {"": 0}
+    for token in tokens:
+        following: dict[str, int] = {}
+        for prefix, cost in states.items():
+            for symbols, extra in token.readings:
+                candidate, total = prefix + symbols, cost + extra
+                if total < following.get(candidate, total + 1) and _could_start(candidate):
+                    following[candidate] = total
+        states = following
+        if not states:
+            break
+    return states
 
 
 def hear_postcode(speech: str, *, known: Callable[[str], bool] | None = None) -> str | None:
@@ -420,10 +429,10 @@ def hear_postcode(speech: str, *, known: Callable[[str], bool] | None = None) ->
     table): readings it does not know are dropped first, so "S oh nought..." can only be SO0.
     """
     tokens = _tokens(speech)
-    if not tokens or len(tokens) > 40:
+    if not tokens or len(tokens) > MAX_TOKENS:
         return None
     best: dict[str, int] = {}
-    for symbols, cost in _readings(tokens, 0, "", 0):
+    for symbols, cost in _readings(tokens).items():
         if len(symbols) < 5:
             continue
         parsed = postcodes.parse(symbols)

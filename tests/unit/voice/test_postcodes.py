@@ -74,7 +74,8 @@ def test_two_postcodes_that_fit_equally_well_give_none_rather_than_a_guess() -> 
 
 
 def test_a_long_ramble_is_refused_without_trying_every_reading() -> None:
-    assert hear_postcode(" ".join(["a i oh to for"] * 30)) is None
+    assert hear_postcode(" ".join(["a i oh to for"] * 30)) is None  # over MAX_TOKENS
+    assert hear_postcode(" ".join(["a one oh to for"] * 15)) is None  # 75 ambiguous words: one pass
 
 
 # ---- any postcode, said any of the ways people say it ----
