@@ -396,6 +396,24 @@ _SPOKEN_CHARACTERS = {
 _SILENT = frozenset(("So", "Sk", "Cs", "Co", "Cn", "Me", "Cf"))
 
 
+# Only these characters need a look (plain ASCII text is said as it is).
+_UNUSUAL = re.compile(r"[^\n\x20-\x7e]|&")
+
+
+def _spoken_character(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _SPOKEN_CHARACTERS:
+        return _SPOKEN_CHARACTERS[char]
+    if (
+        unicodedata.category(char) in _SILENT
+        or "\ufe00" <= char <= "\ufe0f"
+        or unicodedata.category(char) == "Cc"
+    ):
+        # Emoji, pictographs and their joiners and variation selectors: nothing to say.
+        return " "
+    return char
+
+
 def _plain(text: str) -> str:
     """No markdown, bullets or emoji; each line a sentence (or the colon that leads a list)."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
@@ -404,18 +422,9 @@ def _plain(text: str) -> str:
     text = re.sub(r"(?<!\w)[*_](\S[^*_\n]*?)[*_](?!\w)", r"\1", text)
     text = re.sub(r"(?m)^\s*#+\s*", "", text)
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d{1,2}[.)])\s+", "", text)
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if char in _SPOKEN_CHARACTERS:
-            kept.append(_SPOKEN_CHARACTERS[char])
-        elif category in _SILENT or "\ufe00" <= char <= "\ufe0f" or (category == "Cc" and char != "\n"):
-            # Emoji, pictographs and their joiners and variation selectors: nothing to say.
-            kept.append(" ")
-        else:
-            kept.append(char)
+    text = _UNUSUAL.sub(_spoken_character, text)
     lines = []
-    for line in "".join(kept).split("\n"):
+    for line in text.split("\n"):
         line = line.strip()
         if not line:
             continue
