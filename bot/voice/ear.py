@@ -478,6 +478,8 @@ def _saints(text: str) -> str:
 
 # The keywords typed on a screen are said on the phone: "Send MORE" is "Say more".
 _KEYWORD = re.compile(r"\b(?:Send|Type|Text|Reply)\s+([A-Z]{2,}(?:\s[A-Z]{2,})*)\b")
+# The bot's own keywords in capitals ("or FORGET ME"), said as words; acronyms (NHS, GP, PIN) stay.
+_CAPITAL_KEYWORDS = re.compile(r"\b(FORGET ME|PRIVACY|MORE|MENU|STOP|START|HELP|YES|NO|CANCEL)\b")
 
 
 def _say_postcodes(text: str) -> str:
@@ -501,6 +503,7 @@ def for_the_ear(text: str, *, now: datetime | None = None) -> str:
     text = _saints(text)
     text = _say_day_ranges(text)
     text = _KEYWORD.sub(lambda match: f"Say {match.group(1).lower()}", text)
+    text = _CAPITAL_KEYWORDS.sub(lambda match: match.group(1).lower(), text)
     text = _say_dates(text, local_now.date())
     text = _say_times(text)
     text = _say_postcodes(text)
@@ -575,7 +578,7 @@ def split_for_speech(text: str, limit: int = MAX_SPOKEN_WORDS) -> list[str]:
 
 def say_options(options: Sequence[str]) -> str:
     """ "Press 1 for Find help near you, press 2 for Ask a question, or just say it." """
-    titles = [_plain(option).rstrip(".!?") for option in options]
+    titles = [for_the_ear(option).rstrip(".!?:") for option in options]
     titles = [title for title in titles if title]
     if not titles:
         return ""

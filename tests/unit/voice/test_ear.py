@@ -331,7 +331,10 @@ def test_the_helpline_and_the_apology_are_speakable() -> None:
     assert sorry is not None
     assert _unspeakable(for_the_ear(sorry, now=NOW)) == []
     notice = for_the_ear(LOCAL.privacy.notice.format(days=30), now=NOW)
-    assert "Say privacy to find out more, or forget me" in notice or "Say privacy" in notice
+    assert notice == (
+        "I'm a chatbot. I keep your messages for 30 days to help you, but not your name or number. "
+        "Say privacy to find out more, or forget me to delete them."
+    )
 
 
 # ---- length and options ----
@@ -379,3 +382,7 @@ def test_options_are_read_as_keys_to_press() -> None:
     )
     assert say_options(["Take the check again 👍"]) == "Press 1 for Take the check again, or just say it."
     assert say_options([]) == ""
+    assert say_options(["Call 0113 222 4444", "Menu"]) == (
+        "Press 1 for Call oh one one three, two two two, four four four four, "
+        "press 2 for Menu, or just say it."
+    )
