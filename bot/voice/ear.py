@@ -21,14 +21,16 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 
 from bot.geo import postcodes
-from bot.venues.schedule import LONDON
 from bot.voice.postcodes import read_back
 
 MAX_SPOKEN_WORDS = 60
+# Dates are said as a caller in Leeds counts days (as bot.venues.schedule stores sessions).
+LONDON = ZoneInfo("Europe/London")
 
 _DIGIT_NAMES = ("oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _NUMBERS = [
