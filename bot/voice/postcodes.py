@@ -293,12 +293,12 @@ _OUTWARD_SHAPES = (
 _SHAPES = tuple((*shape, _N, _I, _I) for shape in _OUTWARD_SHAPES)
 
 
-def _could_start(symbols: str) -> bool:
-    """True while `symbols` is the beginning of some full postcode's shape."""
+def _could_start(symbols: str, shapes: tuple[tuple[frozenset[str], ...], ...] = _SHAPES) -> bool:
+    """True while `symbols` is the beginning of one of the shapes (a full postcode's, by default)."""
     return any(
         len(symbols) <= len(shape)
         and all(char in allowed for char, allowed in zip(symbols, shape, strict=False))
-        for shape in _SHAPES
+        for shape in shapes
     )
 
 
@@ -403,7 +403,9 @@ def _tokens(speech: str) -> list[_Token]:
     return tokens
 
 
-def _readings(tokens: list[_Token]) -> dict[str, int]:
+def _readings(
+    tokens: list[_Token], shapes: tuple[tuple[frozenset[str], ...], ...] = _SHAPES
+) -> dict[str, int]:
     """Every grammatical reading of the tokens, with the least it costs. One pass that keeps one
     state per prefix, so a long ramble of ambiguous words costs tokens x prefixes, not 2^tokens."""
     states = {"": 0}
@@ -412,7 +414,7 @@ def _readings(tokens: list[_Token]) -> dict[str, int]:
         for prefix, cost in states.items():
             for symbols, extra in token.readings:
                 candidate, total = prefix + symbols, cost + extra
-                if total < following.get(candidate, total + 1) and _could_start(candidate):
+                if total < following.get(candidate, total + 1) and _could_start(candidate, shapes):
                     following[candidate] = total
         states = following
         if not states:
@@ -420,23 +422,15 @@ def _readings(tokens: list[_Token]) -> dict[str, int]:
     return states
 
 
-def hear_postcode(speech: str, *, known: Callable[[str], bool] | None = None) -> str | None:
-    """The full UK postcode in what the recogniser heard ("LS9 7BG"), or None if unsure.
-
-    None when nothing fits, when two different postcodes fit as well as each other, or when the
-    speech has no postcode at all (a place name, a phone number): the caller is asked again.
-    `known`, when given, says whether a postcode exists (a lookup in the loaded Code-Point Open
-    table): readings it does not know are dropped first, so "S oh nought..." can only be SO0.
-    """
+def _heard(speech: str, *, full: bool, known: Callable[[str], bool] | None) -> str | None:
+    """The one cheapest reading that parses (as a full postcode, or as an outward code alone)."""
     tokens = _tokens(speech)
     if not tokens or len(tokens) > MAX_TOKENS:
         return None
     best: dict[str, int] = {}
-    for symbols, cost in _readings(tokens).items():
-        if len(symbols) < 5:
-            continue
-        parsed = postcodes.parse(symbols)
-        if parsed is None or not parsed.is_full:
+    for symbols, cost in _readings(tokens, _SHAPES if full else _OUTWARD_SHAPES).items():
+        parsed = postcodes.parse(symbols) if len(symbols) >= 2 else None
+        if parsed is None or parsed.is_full != full:
             continue
         key = str(parsed)
         best[key] = min(cost, best.get(key, cost))
@@ -447,6 +441,24 @@ def hear_postcode(speech: str, *, known: Callable[[str], bool] | None = None) ->
     cheapest = min(best.values())
     winners = [postcode for postcode, cost in best.items() if cost == cheapest]
     return winners[0] if len(winners) == 1 else None
+
+
+def hear_postcode(speech: str, *, known: Callable[[str], bool] | None = None) -> str | None:
+    """The full UK postcode in what the recogniser heard ("LS9 7BG"), or None if unsure.
+
+    None when nothing fits, when two different postcodes fit as well as each other, or when the
+    speech has no postcode at all (a place name, a phone number): the caller is asked again.
+    `known`, when given, says whether a postcode exists (a lookup in the loaded Code-Point Open
+    table): readings it does not know are dropped first, so "S oh nought..." can only be SO0.
+    """
+    return _heard(speech, full=True, known=known)
+
+
+def hear_outcode(speech: str, *, known: Callable[[str], bool] | None = None) -> str | None:
+    """An outward code said on its own ("L S nine" -> "LS9"), or None: what a caller who
+    does not know the rest says, and what the text path takes as typed "LS9". Everything the
+    caller said must read as the outward code, so try `hear_postcode` first."""
+    return _heard(speech, full=False, known=known)
 
 
 def read_back(postcode: str) -> str:

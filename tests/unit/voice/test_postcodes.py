@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.geo import postcodes
-from bot.voice.postcodes import DIGIT_WORDS, LETTER_WORDS, NATO, hear_postcode, read_back
+from bot.voice.postcodes import DIGIT_WORDS, LETTER_WORDS, NATO, hear_outcode, hear_postcode, read_back
 
 TABLE = Path(__file__).with_name("spoken_postcodes.csv")
 ROWS = list(csv.DictReader(TABLE.open(encoding="utf-8")))
@@ -116,3 +116,29 @@ def test_a_reading_that_fits_two_postcodes_is_settled_by_which_one_exists() -> N
     assert hear_postcode("S oh nought, nought A A") is None  # SO0 0AA or S00 0AA
     assert hear_postcode("S oh nought, nought A A", known={"SO0 0AA"}.__contains__) == "SO0 0AA"
     assert hear_postcode("L S nine, seven B G", known=lambda postcode: False) is None
+
+
+@pytest.mark.parametrize(
+    ("speech", "outcode"),
+    [
+        ("L S nine", "LS9"),
+        ("help near L S nine please", "LS9"),
+        ("ell ess twenty seven", "LS27"),
+        ("lima sierra eleven", "LS11"),
+        ("oh ell one", "OL1"),
+        ("E C one A", "EC1A"),
+        ("LS9", "LS9"),
+        ("L S nine seven B G", None),  # a full postcode: hear_postcode's
+        ("L S", None),
+        ("nine", None),
+        ("Harehills", None),
+        ("0113 378 5005", None),
+    ],
+)
+def test_an_outward_code_said_alone_is_heard_as_one(speech: str, outcode: str | None) -> None:
+    assert hear_outcode(speech) == outcode
+
+
+def test_an_outward_code_that_does_not_exist_is_dropped_when_known_is_given() -> None:
+    assert hear_outcode("L S nine seven") == "LS97"  # the shape allows it
+    assert hear_outcode("L S nine seven", known={"LS9", "LS7"}.__contains__) is None
