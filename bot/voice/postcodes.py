@@ -9,8 +9,9 @@ caller talking), so every reading is tried and the postcode grammar chooses: onl
 equally well, or none does, the answer is None and the channel asks again: a read-back the
 caller must confirm is the last check, so a guess is never better than asking.
 
-Only full postcodes are heard: an outward code alone ("L S nine") is too weak a signal by ear.
-A place name ("Harehills") is left to the ordinary text path.
+`hear_postcode` hears full postcodes only; an outward code alone ("L S nine") is a weaker
+signal (any two symbols with a digit can be one), so `hear_outcode` hears it only when it is all
+that was said. A place name ("Harehills") is left to the ordinary text path.
 """
 
 from __future__ import annotations
