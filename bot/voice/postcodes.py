@@ -10,8 +10,8 @@ equally well, or none does, the answer is None and the channel asks again: a rea
 caller must confirm is the last check, so a guess is never better than asking.
 
 `hear_postcode` hears full postcodes only; an outward code alone ("L S nine") is a weaker
-signal (any two symbols with a digit can be one), so `hear_outcode` hears it only when it is all
-that was said. A place name ("Harehills") is left to the ordinary text path.
+signal (any two symbols with a digit can be one), so `hear_outcode` hears it only when every
+letter and digit heard belongs to it. A place name ("Harehills") is left to the ordinary text path.
 """
 
 from __future__ import annotations
@@ -457,8 +457,8 @@ def hear_postcode(speech: str, *, known: Callable[[str], bool] | None = None) ->
 
 def hear_outcode(speech: str, *, known: Callable[[str], bool] | None = None) -> str | None:
     """An outward code said on its own ("L S nine" -> "LS9"), or None: what a caller who
-    does not know the rest says, and what the text path takes as typed "LS9". Everything the
-    caller said must read as the outward code, so try `hear_postcode` first."""
+    does not know the rest says, and what the text path takes as typed "LS9". Every letter and
+    digit heard must belong to it (other words are dropped), so try `hear_postcode` first."""
     return _heard(speech, full=False, known=known)
 
 
