@@ -228,16 +228,18 @@ _SLASH_DATE = re.compile(r"\b([0-3]?\d)/([01]?\d)/(20\d\d)\b")
 
 
 def _guess_year(day: int, month: int, weekday: int | None, today: date) -> date | None:
-    """The date nearest `today` (looking ahead more than back) with this day, month and weekday."""
+    """The date with this day, month (and weekday) from three months ago to ten months ahead,
+    nearest `today` looking ahead more than back; None if there is none (a weekday that does
+    not match the date)."""
     best: tuple[int, date] | None = None
     for year in (today.year - 1, today.year, today.year + 1):
         try:
             candidate = date(year, month, day)
         except ValueError:
             continue
-        if weekday is not None and candidate.weekday() != weekday:
-            continue
         offset = (candidate - today).days
+        if (weekday is not None and candidate.weekday() != weekday) or not -92 <= offset <= 305:
+            continue
         distance = offset if offset >= 0 else -offset * 4
         if best is None or distance < best[0]:
             best = (distance, candidate)
@@ -285,6 +287,9 @@ def _say_dates(text: str, today: date) -> str:
             )
         except ValueError:
             found = None
+        if found is None and weekday is not None and 1 <= day <= 31:
+            # The day and date disagree (or are far off): said as written, not corrected.
+            return f"{_WEEKDAYS[weekday]} the {_ordinal(day)} of {_MONTHS[month - 1]}"
         if found is None:
             return match.group(0)
         return say_date(found, today, relative=relative_here(match))
@@ -539,21 +544,17 @@ def _sentences(text: str) -> list[str]:
 
 
 def _split_long(sentence: str, limit: int) -> list[str]:
-    """A sentence over the limit: at commas where possible, else every `limit` words."""
+    """A sentence over the limit: at commas where possible, else between words."""
     parts: list[str] = []
     current = ""
     for clause in re.split(r"(?<=[,;:])\s+", sentence):
-        joined = f"{current} {clause}".strip()
-        if spoken_words(joined) <= limit:
-            current = joined
-            continue
-        if current:
-            parts.append(current)
-        words = clause.split()
-        while spoken_words(" ".join(words)) > limit:
-            parts.append(" ".join(words[:limit]))
-            words = words[limit:]
-        current = " ".join(words)
+        for word in [clause] if spoken_words(clause) <= limit else clause.split():
+            joined = f"{current} {word}".strip()
+            if spoken_words(joined) <= limit or not current:
+                current = joined
+            else:
+                parts.append(current)
+                current = word
     if current:
         parts.append(current)
     return parts

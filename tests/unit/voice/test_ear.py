@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.db.models import Network
 from bot.geo.locate import Location, Precision
@@ -137,6 +139,7 @@ def test_only_uk_mobiles_can_be_texted(number: str, mobile: bool) -> None:
         ("On 2026-12-19 at 10am.", "On Saturday the nineteenth of December at ten a.m."),
         ("Next: Tue 15 Dec, 10am.", "Next: Tuesday the fifteenth of December, ten a.m."),
         ("Next: Tue 5 Jan, 10am.", "Next: Tuesday the fifth of January, ten a.m."),
+        ("Next: Tue 9 Dec, 10am.", "Next: Tuesday the ninth of December, ten a.m."),  # 9 Dec is a Wednesday
         ("Booked for 21/12/2026.", "Booked for Monday the twenty-first of December."),
         ("It closed on 1 March 2025.", "It closed on Saturday the first of March 2025."),
     ],
@@ -386,3 +389,46 @@ def test_options_are_read_as_keys_to_press() -> None:
         "Press 1 for Call oh one one three, two two two, four four four four, "
         "press 2 for Menu, or just say it."
     )
+
+
+# ---- anything at all ----
+
+_PIECES = st.sampled_from(
+    [
+        "Call 0113 378 5005",
+        "at 10am",
+        "14:30",
+        "Tue 9 Dec",
+        "2026-12-09",
+        "LS9 7BG",
+        "gov.uk/x",
+        "https://example.org/a?b=c",
+        "a@b.uk",
+        "🎉",
+        "**",
+        "- ",
+        "\n",
+        "St",
+        "Rd",
+        "£5",
+        "999",
+        ".",
+        ",",
+        ":",
+        "Send MORE",
+        "31/02/2026",
+        "12:61",
+        "13pm",
+    ]
+)
+
+
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=25).map(" ".join))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_made_speakable_without_error(text: str) -> None:
+    spoken = for_the_ear(text, now=NOW)
+    assert not [char for char in spoken if unicodedata.category(char) in ("So", "Cs", "Co")]
+    assert "http" not in spoken and "\n" not in spoken
+    parts = split_for_speech(spoken, limit=12)
+    assert all(spoken_words(part) <= 12 for part in parts)
+    assert " ".join(parts).split() == spoken.split()
