@@ -2,7 +2,7 @@
 
 The bot's replies are written for a screen: links, bullets, "Tel 0113 378 5005", "Next: Tue 9
 Dec, 10am", "LS9 7BG". A speech engine reads those badly ("zero one one three three seven
-eight..."; "ten am" as the verb; "lisp nine") and a caller cannot click a link. So before a
+eight..."; "ten am" as the verb; "LS9" as a word) and a caller cannot click a link. So before a
 reply is spoken:
 
 - links are dropped (the channel offers to text them) and emoji, markdown and bullets go;
@@ -10,7 +10,9 @@ reply is spoken:
   eight, five oh oh five"; "oh eight hundred" for 0800; 999, 111 and 159 digit by digit);
 - times and dates are said as people say them ("ten a.m.", "twelve noon", "this Tuesday the
   ninth", "Tuesday the ninth of December");
-- a postcode is said letter by letter ("L S 9, 7 B G"), the rest of an address as written;
+- a postcode is said letter by letter ("L S 9, 7 B G"), the rest of an address as written,
+  with "St", "Rd", "Ave" said in full only where the reading is clear;
+- what a screen asks the resident to type is said ("Send MORE" is "Say more");
 - a long reply is split at sentences into parts of at most `MAX_SPOKEN_WORDS` words, so a
   caller hears one part and presses 1 for the next.
 """
