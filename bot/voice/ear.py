@@ -444,7 +444,8 @@ def _plain(text: str) -> str:
 
 
 _ABBREVIATIONS = (
-    (re.compile(r"\bType (?=your\b)"), "Say "),
+    (re.compile(r"\bType (?=(?:your|it|a)\b)"), "Say "),
+    (re.compile(r"\btype (?=(?:your|it|a)\b)"), "say "),
     (re.compile(r"\bTel\.?:?(?=\s)"), "Phone"),
     (re.compile(r"\be\.g\.,?", re.IGNORECASE), "for example"),
     (re.compile(r"\bi\.e\.,?", re.IGNORECASE), "that is"),

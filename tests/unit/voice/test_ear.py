@@ -247,6 +247,7 @@ def test_postcodes_are_said_as_letters_and_an_address_as_written() -> None:
         ("Option 1 may help, and 4 months is long.", "Option 1 may help, and 4 months is long."),
         ("Bring ID, e.g. a passport.", "Bring ID, for example a passport."),
         ("Send MORE for more places.", "Say more for more places."),
+        ("Choose an option or type your question.", "Choose an option or say your question."),
         ("Type FORGET ME to delete them.", "Say forget me to delete them."),
         ("Under 0.1 miles, or 1.0 miles.", "Under 0.1 miles, or 1 mile."),
     ],
