@@ -2,7 +2,7 @@
 
 The bot's replies are written for a screen: links, bullets, "Tel 0113 378 5005", "Next: Tue 9
 Dec, 10am", "LS9 7BG". A speech engine reads those badly ("zero one one three three seven
-eight..."; "ten am" as the verb; "lisp nine") and a caller cannot click a link. So before a
+eight..."; "ten am" as the verb; "LS9" as a word) and a caller cannot click a link. So before a
 reply is spoken:
 
 - links are dropped (the channel offers to text them) and emoji, markdown and bullets go;
@@ -10,7 +10,9 @@ reply is spoken:
   eight, five oh oh five"; "oh eight hundred" for 0800; 999, 111 and 159 digit by digit);
 - times and dates are said as people say them ("ten a.m.", "twelve noon", "this Tuesday the
   ninth", "Tuesday the ninth of December");
-- a postcode is said letter by letter ("L S 9, 7 B G"), the rest of an address as written;
+- a postcode is said letter by letter ("L S 9, 7 B G"), the rest of an address as written,
+  with "St", "Rd", "Ave" said in full only where the reading is clear;
+- what a screen asks the resident to type is said ("Send MORE" is "Say more");
 - a long reply is split at sentences into parts of at most `MAX_SPOKEN_WORDS` words, so a
   caller hears one part and presses 1 for the next.
 """
@@ -21,14 +23,16 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 
 from bot.geo import postcodes
-from bot.venues.schedule import LONDON
 from bot.voice.postcodes import read_back
 
 MAX_SPOKEN_WORDS = 60
+# Dates are said as a caller in Leeds counts days (as bot.venues.schedule stores sessions).
+LONDON = ZoneInfo("Europe/London")
 
 _DIGIT_NAMES = ("oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _NUMBERS = [
@@ -211,28 +215,33 @@ def _say_times(text: str) -> str:
 
 # ---- dates ----
 
-_DAY_NAMES = "|".join(day[:3] + f"(?:{day[3:]})?" for day in _WEEKDAYS).replace("Tue(?:", "Tue(?:s|")
+_DAY_NAMES = (
+    "|".join(day[:3] + f"(?:{day[3:]})?" for day in _WEEKDAYS)
+    .replace("Tue(?:", "Tue(?:s|")
+    .replace("Thu(?:", "Thu(?:rs|r|")
+)
 _MONTH_NAMES = "|".join(month[:3] + f"(?:{month[3:]})?" for month in _MONTHS).replace("Sep(?:", "Sep(?:t|")
 _WRITTEN_DATE = re.compile(
     rf"\b(?:(?P<weekday>{_DAY_NAMES})\.?,?\s+)?(?:the\s+)?(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+"
     rf"(?:of\s+)?(?P<month>{_MONTH_NAMES})\.?(?:,?\s+(?P<year>20\d\d))?\b",
-    re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
 _SLASH_DATE = re.compile(r"\b([0-3]?\d)/([01]?\d)/(20\d\d)\b")
 
 
 def _guess_year(day: int, month: int, weekday: int | None, today: date) -> date | None:
-    """The date nearest `today` (looking ahead more than back) with this day, month and weekday."""
+    """The date with this day, month (and weekday) from three months ago to ten months ahead,
+    nearest `today` looking ahead more than back; None if there is none (a weekday that does
+    not match the date)."""
     best: tuple[int, date] | None = None
     for year in (today.year - 1, today.year, today.year + 1):
         try:
             candidate = date(year, month, day)
         except ValueError:
             continue
-        if weekday is not None and candidate.weekday() != weekday:
-            continue
         offset = (candidate - today).days
+        if (weekday is not None and candidate.weekday() != weekday) or not -92 <= offset <= 305:
+            continue
         distance = offset if offset >= 0 else -offset * 4
         if best is None or distance < best[0]:
             best = (distance, candidate)
@@ -280,6 +289,9 @@ def _say_dates(text: str, today: date) -> str:
             )
         except ValueError:
             found = None
+        if found is None and weekday is not None and 1 <= day <= 31:
+            # The day and date disagree (or are far off): said as written, not corrected.
+            return f"{_WEEKDAYS[weekday]} the {_ordinal(day)} of {_MONTHS[month - 1]}"
         if found is None:
             return match.group(0)
         return say_date(found, today, relative=relative_here(match))
@@ -305,7 +317,10 @@ def _say_dates(text: str, today: date) -> str:
     text = _ISO_DATE.sub(iso, text)
     text = _SLASH_DATE.sub(slashed, text)
     # "on this Tuesday", "on tomorrow": the preposition goes with a relative day.
-    return re.sub(r"\bon (today|tomorrow|this (?:{}))\b".format("|".join(_WEEKDAYS)), r"\1", text)
+    relative = r"\b([Oo])n (today|tomorrow|this (?:{}))\b".format("|".join(_WEEKDAYS))
+    return re.sub(
+        relative, lambda match: match[2][0].upper() + match[2][1:] if match[1] == "O" else match[2], text
+    )
 
 
 # ---- links, markdown, emoji, abbreviations ----
@@ -324,20 +339,48 @@ def links(text: str) -> list[str]:
     """The web addresses in a reply, in order: what the channel can offer to text."""
     found = [match.group(2) for match in _MARKDOWN_LINK.finditer(text)]
     plain = _MARKDOWN_LINK.sub(r"\1", text)
-    plain = _EMAIL.sub(" ", plain)
+    plain = _NAMED_DOMAIN.sub(" ", _EMAIL.sub(" ", plain))
     found.extend(match.group(0).rstrip(".,;:!?)") for match in _URL.finditer(plain))
     return list(dict.fromkeys(found))
 
 
+# A brand written as a domain ("GOV.UK", "NHS.UK"): a name people say, not a link to drop.
+_NAMED_DOMAIN = re.compile(r"(?<![@\w./])((?:[A-Z0-9-]+\.)+(?:UK|COM|ORG))(?![\w/@])")
+
+
+def _online_already(text: str, at: int) -> bool:
+    """Whether the sentence before `at` already says "online"."""
+    sentence = re.split(r"[.!?]\s", text[:at])[-1]
+    return bool(re.search(r"\bonline\b", sentence, re.IGNORECASE))
+
+
 def _drop_links(text: str) -> str:
+    """Links out, the sentence still whole: "apply online at gov.uk/x" is "apply online", "go
+    to gov.uk/x" is "go online", a line that is only a titled link goes."""
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = _NAMED_DOMAIN.sub(lambda match: " dot ".join(match.group(1).lower().split(".")), text)
     url = _URL.pattern
+    urls = rf"(?:{url})(?:,?\s+or\s+(?:{url}))*"
     # A line that is only a link with its title ("How to claim (GOV.UK): https://..."): gone.
-    text = re.sub(rf"(?im)^[^\n]{{0,120}}:\s*(?:{url})[.,;]?\s*$", "", text)
-    text = re.sub(rf"(?i)\(\s*(?:{url})\s*\)", "", text)
-    text = re.sub(rf"(?i)\bonline\s*(?:at|on|via|:)\s*(?:{url})", "online", text)
-    text = re.sub(rf"(?i)\b(go to|visit|see|check)\s+(?:{url})", r"\1 the website", text)
-    text = re.sub(rf"(?i)\b(?:at|on|via|from)\s+(?:{url})", "online", text)
-    return re.sub(rf"(?i){url}", "the website", text)
+    text = re.sub(rf"(?im)^[^\n]{{0,120}}:\s*(?:{urls})[.,;]?[ \t]*$", "", text)
+    text = re.sub(rf"(?i)\s*\(\s*(?:{urls})\s*\)", "", text)
+    text = re.sub(rf"(?i)\bonline\s*(?:at|on|via|:)\s*(?:{urls})", "online", text)
+
+    def go_to(match: re.Match[str]) -> str:
+        verb = match.group(1)
+        if _online_already(text, match.start()):
+            return f"{verb} the website"
+        if verb.lower() in ("go to", "visit"):
+            return "Go online" if verb[0].isupper() else "go online"
+        return f"{verb} online"
+
+    text = re.sub(rf"(?i)\b(go to|visit|see|check)\s+(?:{urls})", go_to, text)
+
+    def where(match: re.Match[str]) -> str:
+        return "" if _online_already(text, match.start()) else " online"
+
+    text = re.sub(rf"(?i)\s+(?:at|on|via|from)\s+(?:{urls})", where, text)
+    return re.sub(rf"(?i){urls}", "the website", text)
 
 
 def _say_email(match: re.Match[str]) -> str:
@@ -347,51 +390,106 @@ def _say_email(match: re.Match[str]) -> str:
     return f"{local} at {' dot '.join(domain.split('.'))}"
 
 
+_SPOKEN_CHARACTERS = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": " - ",
+    "\u2014": " - ",
+    "\u2026": "...",
+    "&": " and ",
+    "\u00a9": ",",  # "Contains OS data © Crown copyright": a pause, not "copyright" twice
+    "\u00a0": " ",
+}
+_SILENT = frozenset(("So", "Sk", "Cs", "Co", "Cn", "Me", "Cf"))
+
+
+# Only these characters need a look (plain ASCII text is said as it is).
+_UNUSUAL = re.compile(r"[^\n\x20-\x7e]|&")
+
+
+def _spoken_character(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _SPOKEN_CHARACTERS:
+        return _SPOKEN_CHARACTERS[char]
+    if (
+        unicodedata.category(char) in _SILENT
+        or "\ufe00" <= char <= "\ufe0f"
+        or unicodedata.category(char) == "Cc"
+    ):
+        # Emoji, pictographs and their joiners and variation selectors: nothing to say.
+        return " "
+    return char
+
+
 def _plain(text: str) -> str:
-    """No markdown, bullets or emoji; each line a sentence."""
+    """No markdown, bullets or emoji; each line a sentence (or the colon that leads a list)."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
     text = _MARKDOWN_LINK.sub(r"\1", text)
     text = re.sub(r"(\*\*|__|`)", "", text)
     text = re.sub(r"(?<!\w)[*_](\S[^*_\n]*?)[*_](?!\w)", r"\1", text)
     text = re.sub(r"(?m)^\s*#+\s*", "", text)
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d{1,2}[.)])\s+", "", text)
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category in ("So", "Sk", "Cs", "Co", "Cn", "Mn", "Me", "Cf") or (
-            category == "Cc" and char != "\n"
-        ):
-            kept.append(" ")
-        else:
-            kept.append(
-                {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "&": " and "}.get(char, char)
-            )
+    text = _UNUSUAL.sub(_spoken_character, text)
     lines = []
-    for line in "".join(kept).split("\n"):
+    for line in text.split("\n"):
         line = line.strip()
         if not line:
             continue
-        if line.endswith(":"):
-            line = line[:-1] + "."
-        elif not re.search(r"[.!?]$", line):
+        if not re.search(r"[.!?:]$", line):
             line += "."
         lines.append(line)
     return " ".join(lines)
 
 
 _ABBREVIATIONS = (
+    (re.compile(r"\bType (?=(?:your|it|a)\b)"), "Say "),
+    (re.compile(r"\btype (?=(?:your|it|a)\b)"), "say "),
     (re.compile(r"\bTel\.?:?(?=\s)"), "Phone"),
     (re.compile(r"\be\.g\.,?", re.IGNORECASE), "for example"),
     (re.compile(r"\bi\.e\.,?", re.IGNORECASE), "that is"),
     (re.compile(r"\bapprox\.", re.IGNORECASE), "about"),
-    (re.compile(r"\bMon\s?[-–]\s?Fri\b"), "Monday to Friday"),
-    # "St Mary's" is a saint; "Kirkgate St," a street. Elsewhere "St" stays as written.
-    (re.compile(r"(?<![\w,])St\.?\s+(?=[A-Z][a-z])"), "Saint "),
-    (re.compile(r"(?<=[a-z] )St\.?(?=[,.;]|$)"), "Street"),
-    (re.compile(r"(?<=[a-z] )Rd\.?(?=[,.;]|$)"), "Road"),
-    (re.compile(r"(?<=[a-z] )Ave\.?(?=[,.;]|$)"), "Avenue"),
-    (re.compile(r"(?<=[a-z] )Ln\.?(?=[,.;]|$)"), "Lane"),
+    (re.compile(r"(?<=[A-Za-z] )St\b(?=\.?(?:[,.;]|$))"), "Street"),
+    (re.compile(r"(?<=[A-Za-z] )Rd\b(?=\.?(?:[,.;]|\s|$))"), "Road"),
+    (re.compile(r"(?<=[A-Za-z] )Ave\b(?=\.?(?:[,.;]|\s|$))"), "Avenue"),
+    (re.compile(r"(?<=[A-Za-z] )Ln\b(?=\.?(?:[,.;]|\s|$))"), "Lane"),
 )
+
+
+_DAY_RANGE = re.compile(rf"\b({_DAY_NAMES})\.?\s*[-–]\s*({_DAY_NAMES})\b")
+
+
+def _day(short: str) -> str:
+    return next(day for day in _WEEKDAYS if day.startswith(short[:3]))
+
+
+def _say_day_ranges(text: str) -> str:
+    """ "Mon-Fri", "Monday - Friday": "Monday to Friday"."""
+    return _DAY_RANGE.sub(lambda match: f"{_day(match[1])} to {_day(match[2])}", text)
+
+
+_SAINT = re.compile(r"\bSt\.?\s+(?=[A-Z][a-z])")
+
+
+def _saints(text: str) -> str:
+    """ "St Mary's", "the St John Centre": a saint, unless a name comes just before ("High St
+    Leeds" could be a street), where "St" stays as written."""
+
+    def saint(match: re.Match[str]) -> str:
+        before = text[: match.start()].rstrip()
+        previous = before.split()[-1] if before.split() else ""
+        if previous[:1].isupper() and previous[-1:].isalpha():
+            return match.group(0)
+        return "Saint "
+
+    return _SAINT.sub(saint, text)
+
+
+# The keywords typed on a screen are said on the phone: "Send MORE" is "Say more".
+_KEYWORD = re.compile(r"\b(?:Send|Type|Text|Reply)\s+([A-Z]{2,}(?:\s[A-Z]{2,})*)\b")
+# The bot's own keywords in capitals ("or FORGET ME"), said as words; acronyms (NHS, GP, PIN) stay.
+_CAPITAL_KEYWORDS = re.compile(r"\b(FORGET ME|PRIVACY|MORE|MENU|STOP|START|HELP|YES|NO|CANCEL)\b")
 
 
 def _say_postcodes(text: str) -> str:
@@ -408,16 +506,21 @@ def _say_postcodes(text: str) -> str:
 def for_the_ear(text: str, *, now: datetime | None = None) -> str:
     """The reply as it should be spoken: see the module's docstring for the rules."""
     local_now = (now or datetime.now(LONDON)).astimezone(LONDON)
-    text = _plain(text)
-    text = _EMAIL.sub(_say_email, _drop_links(text))
+    text = _plain(_drop_links(text))
+    text = _EMAIL.sub(_say_email, text)
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)
+    text = _saints(text)
+    text = _say_day_ranges(text)
+    text = _KEYWORD.sub(lambda match: f"Say {match.group(1).lower()}", text)
+    text = _CAPITAL_KEYWORDS.sub(lambda match: match.group(1).lower(), text)
     text = _say_dates(text, local_now.date())
     text = _say_times(text)
     text = _say_postcodes(text)
     text = _say_phones(text)
     text = re.sub(r"\b(\d+)\.0 miles\b", r"\1 miles", text)
-    text = re.sub(r"\b1 miles\b", "1 mile", text)
+    text = re.sub(r"(?<![\d.])1 miles\b", "1 mile", text)
+    text = re.sub(r"\b(Road|Street|Avenue|Lane)\.(?=[,;])", r"\1", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"([,;:])(?=[.!?])", "", text)
     text = re.sub(r"(?<=\.\.)\.|(?<=[.!?])\.(?!\.)", "", text)
@@ -428,12 +531,15 @@ def for_the_ear(text: str, *, now: datetime | None = None) -> str:
 
 
 def spoken_words(text: str) -> int:
-    """How many words a speech engine says for `text` (a digit or letter said alone counts one)."""
-    return len(re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text))
+    """How many words a speech engine says for `text` (a digit or letter said alone counts one,
+    "a.m." one)."""
+    return len(re.findall(r"(?:[a-z]\.){2,}|[^\W_]+(?:['’-][^\W_]+)*", text, re.IGNORECASE))
 
 
 # A sentence ends at . ! ? before a space, but not after "a.m." followed by a day or a month.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)(?!(?:{})\b)".format("|".join([*_WEEKDAYS, *_MONTHS])))
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z0-9\"'])(?!(?:{})\b)".format("|".join([*_WEEKDAYS, *_MONTHS]))
+)
 
 
 def _sentences(text: str) -> list[str]:
@@ -441,21 +547,17 @@ def _sentences(text: str) -> list[str]:
 
 
 def _split_long(sentence: str, limit: int) -> list[str]:
-    """A sentence over the limit: at commas where possible, else every `limit` words."""
+    """A sentence over the limit: at commas where possible, else between words."""
     parts: list[str] = []
     current = ""
     for clause in re.split(r"(?<=[,;:])\s+", sentence):
-        joined = f"{current} {clause}".strip()
-        if spoken_words(joined) <= limit:
-            current = joined
-            continue
-        if current:
-            parts.append(current)
-        words = clause.split()
-        while spoken_words(" ".join(words)) > limit:
-            parts.append(" ".join(words[:limit]))
-            words = words[limit:]
-        current = " ".join(words)
+        for word in [clause] if spoken_words(clause) <= limit else clause.split():
+            joined = f"{current} {word}".strip()
+            if spoken_words(joined) <= limit or not current:
+                current = joined
+            else:
+                parts.append(current)
+                current = word
     if current:
         parts.append(current)
     return parts
@@ -482,7 +584,7 @@ def split_for_speech(text: str, limit: int = MAX_SPOKEN_WORDS) -> list[str]:
 
 def say_options(options: Sequence[str]) -> str:
     """ "Press 1 for Find help near you, press 2 for Ask a question, or just say it." """
-    titles = [_plain(option).rstrip(".!?") for option in options]
+    titles = [for_the_ear(option).rstrip(".!?:") for option in options]
     titles = [title for title in titles if title]
     if not titles:
         return ""

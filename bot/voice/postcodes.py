@@ -9,14 +9,15 @@ caller talking), so every reading is tried and the postcode grammar chooses: onl
 equally well, or none does, the answer is None and the channel asks again: a read-back the
 caller must confirm is the last check, so a guess is never better than asking.
 
-Only full postcodes are heard: an outward code alone ("L S nine") is too weak a signal by ear.
-A place name ("Harehills") is left to the ordinary text path.
+`hear_postcode` hears full postcodes only; an outward code alone ("L S nine") is a weaker
+signal (any two symbols with a digit can be one), so `hear_outcode` hears it only when every
+letter and digit heard belongs to it. A place name ("Harehills") is left to the ordinary text path.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.geo import postcodes
@@ -248,7 +249,6 @@ _AFTER_I = frozenset(
     [
         "live",
         "am",
-        "m",
         "think",
         "said",
         "was",
@@ -272,6 +272,9 @@ _SPELLED_AS = re.compile(
     re.IGNORECASE,
 )
 
+# Longer than this is not someone saying a postcode (the recogniser's whole minute of speech).
+MAX_TOKENS = 80
+
 # ---- the postcode grammar, position by position ----
 
 _A = frozenset("ABCDEFGHIJKLMNOPRSTUWYZ")  # first letter: not Q V X
@@ -291,12 +294,12 @@ _OUTWARD_SHAPES = (
 _SHAPES = tuple((*shape, _N, _I, _I) for shape in _OUTWARD_SHAPES)
 
 
-def _could_start(symbols: str) -> bool:
-    """True while `symbols` is the beginning of some full postcode's shape."""
+def _could_start(symbols: str, shapes: tuple[tuple[frozenset[str], ...], ...] = _SHAPES) -> bool:
+    """True while `symbols` is the beginning of one of the shapes (a full postcode's, by default)."""
     return any(
         len(symbols) <= len(shape)
         and all(char in allowed for char, allowed in zip(symbols, shape, strict=False))
-        for shape in _SHAPES
+        for shape in shapes
     )
 
 
@@ -323,12 +326,13 @@ def _letter_or_not(word: str, before: str, after: str, at_start: bool) -> tuple[
     letter = word.upper()
     if word == "I" and after.lower() in _AFTER_I:
         return (("", 0),)
-    if word.lower() == "a" and before.lower() in _BEFORE_A:
+    if word == "A" and not at_start:
+        # A capital A in the middle of what was said is a letter the recogniser heard (it
+        # writes the article in lower case).
+        return ((letter, 0),)
+    if word == "a" and before.lower() in _BEFORE_A:
         return (("", 0), (letter, 1))
     said_as_word = after.lower() in FILLERS or (len(after) > 3 and _symbol_word(after) is None)
-    if word == "A" and not at_start:
-        # A capital A in the middle of what was said is a letter the recogniser heard.
-        return ((letter, 0),)
     if word.isupper() and not (at_start and said_as_word):
         return ((letter, 0), ("", 1))
     return ((letter, 0), ("", 0))
@@ -346,6 +350,9 @@ def _symbol_word(word: str) -> str | None:
 def _word_token(word: str) -> list[_Token]:
     """The readings of one word; a run of letters and digits ("ls97bg") is one token per character."""
     lower = word.lower()
+    if word == "O":
+        # The recogniser wrote the letter, not "0" or "oh": the letter unless only a digit fits.
+        return [_Token((("O", 0), ("0", 1)))]
     if lower in AMBIGUOUS:
         return [_Token(AMBIGUOUS[lower])]
     for table in (LETTER_WORDS, NATO, DIGIT_WORDS, TEEN_WORDS):
@@ -397,40 +404,62 @@ def _tokens(speech: str) -> list[_Token]:
     return tokens
 
 
-def _readings(tokens: list[_Token], start: int, prefix: str, cost: int) -> Iterator[tuple[str, int]]:
-    """Every grammatical reading of tokens[start:] after `prefix`, with its cost."""
-    if start == len(tokens):
-        yield prefix, cost
-        return
-    for symbols, extra in tokens[start].readings:
-        candidate = prefix + symbols
-        if _could_start(candidate):
-            yield from _readings(tokens, start + 1, candidate, cost + extra)
+def _readings(
+    tokens: list[_Token], shapes: tuple[tuple[frozenset[str], ...], ...] = _SHAPES
+) -> dict[str, int]:
+    """Every grammatical reading of the tokens, with the least it costs. One pass that keeps one
+    state per prefix, so a long ramble of ambiguous words costs tokens x prefixes, not 2^tokens."""
+    states = {"": 0}
+    for token in tokens:
+        following: dict[str, int] = {}
+        for prefix, cost in states.items():
+            for symbols, extra in token.readings:
+                candidate, total = prefix + symbols, cost + extra
+                if total < following.get(candidate, total + 1) and _could_start(candidate, shapes):
+                    following[candidate] = total
+        states = following
+        if not states:
+            break
+    return states
 
 
-def hear_postcode(speech: str) -> str | None:
-    """The full UK postcode in what the recogniser heard ("LS9 7BG"), or None if unsure.
-
-    None when nothing fits, when two different postcodes fit as well as each other, or when the
-    speech has no postcode at all (a place name, a phone number): the caller is asked again.
-    """
+def _heard(speech: str, *, full: bool, known: Callable[[str], bool] | None) -> str | None:
+    """The one cheapest reading that parses (as a full postcode, or as an outward code alone)."""
     tokens = _tokens(speech)
-    if not tokens or len(tokens) > 40:
+    if not tokens or len(tokens) > MAX_TOKENS:
         return None
     best: dict[str, int] = {}
-    for symbols, cost in _readings(tokens, 0, "", 0):
-        if len(symbols) < 5:
-            continue
-        parsed = postcodes.parse(symbols)
-        if parsed is None or not parsed.is_full:
+    for symbols, cost in _readings(tokens, _SHAPES if full else _OUTWARD_SHAPES).items():
+        parsed = postcodes.parse(symbols) if len(symbols) >= 2 else None
+        if parsed is None or parsed.is_full != full:
             continue
         key = str(parsed)
         best[key] = min(cost, best.get(key, cost))
+    if known is not None:
+        best = {postcode: cost for postcode, cost in best.items() if known(postcode)}
     if not best:
         return None
     cheapest = min(best.values())
     winners = [postcode for postcode, cost in best.items() if cost == cheapest]
     return winners[0] if len(winners) == 1 else None
+
+
+def hear_postcode(speech: str, *, known: Callable[[str], bool] | None = None) -> str | None:
+    """The full UK postcode in what the recogniser heard ("LS9 7BG"), or None if unsure.
+
+    None when nothing fits, when two different postcodes fit as well as each other, or when the
+    speech has no postcode at all (a place name, a phone number): the caller is asked again.
+    `known`, when given, says whether a postcode exists (a lookup in the loaded Code-Point Open
+    table): readings it does not know are dropped first, so "S oh nought..." can only be SO0.
+    """
+    return _heard(speech, full=True, known=known)
+
+
+def hear_outcode(speech: str, *, known: Callable[[str], bool] | None = None) -> str | None:
+    """An outward code said on its own ("L S nine" -> "LS9"), or None: what a caller who
+    does not know the rest says, and what the text path takes as typed "LS9". Every letter and
+    digit heard must belong to it (other words are dropped), so try `hear_postcode` first."""
+    return _heard(speech, full=False, known=known)
 
 
 def read_back(postcode: str) -> str:

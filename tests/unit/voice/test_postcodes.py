@@ -6,9 +6,11 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from bot.geo import postcodes
-from bot.voice.postcodes import hear_postcode, read_back
+from bot.voice.postcodes import DIGIT_WORDS, LETTER_WORDS, NATO, hear_outcode, hear_postcode, read_back
 
 TABLE = Path(__file__).with_name("spoken_postcodes.csv")
 ROWS = list(csv.DictReader(TABLE.open(encoding="utf-8")))
@@ -72,4 +74,71 @@ def test_two_postcodes_that_fit_equally_well_give_none_rather_than_a_guess() -> 
 
 
 def test_a_long_ramble_is_refused_without_trying_every_reading() -> None:
-    assert hear_postcode(" ".join(["a i oh to for"] * 30)) is None
+    assert hear_postcode(" ".join(["a i oh to for"] * 30)) is None  # over MAX_TOKENS
+    assert hear_postcode(" ".join(["a one oh to for"] * 15)) is None  # 75 ambiguous words: one pass
+
+
+# ---- any postcode, said any of the ways people say it ----
+
+_SAYINGS: dict[str, list[str]] = {}
+for _table in (LETTER_WORDS, NATO, DIGIT_WORDS):
+    for _word, _symbol in _table.items():
+        _SAYINGS.setdefault(_symbol, []).append(_word)
+# ("oh" is 0 or O: where both fit, None is the right answer, so the table tests it instead.)
+
+
+@st.composite
+def _postcode_and_speech(draw: st.DrawFn) -> tuple[str, str]:
+    outward = draw(st.sampled_from(sorted(postcodes.AREAS)))
+    outward += str(draw(st.integers(min_value=0, max_value=99)))
+    # Sometimes the A9A / AA9A shapes ("W1A", "EC1A"): parse() refuses the letters they cannot take.
+    outward += draw(st.sampled_from(["", "", "", "A", "B", "E", "H", "M", "N", "P", "S", "T", "W", "X"]))
+    postcode = postcodes.parse(
+        f"{outward}{draw(st.integers(0, 9))}{draw(st.text('ABDEFGHJLNPQRSTUWXYZ', min_size=2, max_size=2))}"
+    )
+    assume(postcode is not None and postcode.is_full)
+    assert postcode is not None
+    said = []
+    for char in str(postcode).replace(" ", ""):
+        said.append(draw(st.sampled_from([char, *_SAYINGS[char]])))
+    filler = draw(st.sampled_from(["", "my postcode is ", "um, it's ", "it's "]))
+    return str(postcode), filler + " ".join(said)
+
+
+@given(_postcode_and_speech())
+@settings(max_examples=300, deadline=None)
+def test_any_valid_postcode_said_letter_by_letter_is_heard(case: tuple[str, str]) -> None:
+    postcode, speech = case
+    assert hear_postcode(speech) == postcode
+
+
+def test_a_reading_that_fits_two_postcodes_is_settled_by_which_one_exists() -> None:
+    assert hear_postcode("S oh nought, nought A A") is None  # SO0 0AA or S00 0AA
+    assert hear_postcode("S oh nought, nought A A", known={"SO0 0AA"}.__contains__) == "SO0 0AA"
+    assert hear_postcode("L S nine, seven B G", known=lambda postcode: False) is None
+
+
+@pytest.mark.parametrize(
+    ("speech", "outcode"),
+    [
+        ("L S nine", "LS9"),
+        ("help near L S nine please", "LS9"),
+        ("ell ess twenty seven", "LS27"),
+        ("lima sierra eleven", "LS11"),
+        ("oh ell one", "OL1"),
+        ("E C one A", "EC1A"),
+        ("LS9", "LS9"),
+        ("L S nine seven B G", None),  # a full postcode: hear_postcode's
+        ("L S", None),
+        ("nine", None),
+        ("Harehills", None),
+        ("0113 378 5005", None),
+    ],
+)
+def test_an_outward_code_said_alone_is_heard_as_one(speech: str, outcode: str | None) -> None:
+    assert hear_outcode(speech) == outcode
+
+
+def test_an_outward_code_that_does_not_exist_is_dropped_when_known_is_given() -> None:
+    assert hear_outcode("L S nine seven") == "LS97"  # the shape allows it
+    assert hear_outcode("L S nine seven", known={"LS9", "LS7"}.__contains__) is None
