@@ -17,7 +17,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
 
-from bot.voice.postcodes import hear_postcode
+from bot.voice.postcodes import hear_outcode, hear_postcode
 
 TEXT_KEY = "9"
 REPEAT_KEY = "*"
@@ -123,6 +123,7 @@ NUMBER_WORDS = {
 _NUMBER_PREFIX = re.compile(r"^(?:number|option|press|press number) ")
 # A postcode written in the transcript ("near LS9 7BG"): kept in place when the caller confirms.
 _WRITTEN_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE)
+_WRITTEN_OUTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\b", re.IGNORECASE)
 
 
 def normalise(speech: str) -> str:
@@ -230,12 +231,13 @@ def after_silence(state: CallState) -> Step:
 
 
 def message_for(speech: str, postcode: str) -> str:
-    """What the engine gets for words with a postcode in them, once confirmed: the words with the
-    postcode as heard when the transcript wrote it ("help near LS9 7BG"), else the postcode alone
-    (spelt out, "L S nine...", the words around it cannot be told from it)."""
-    written = _WRITTEN_POSTCODE.search(speech)
-    if written and written.group(0).replace(" ", "").upper() == postcode.replace(" ", ""):
-        return f"{speech[: written.start()]}{postcode}{speech[written.end() :]}".strip()
+    """What the engine gets for words with a postcode (or outward code) in them, once confirmed:
+    the words with the postcode as heard when the transcript wrote it ("help near LS9 7BG"), else
+    the postcode alone (spelt out, "L S nine...", the words around it cannot be told from it)."""
+    for pattern in (_WRITTEN_POSTCODE, _WRITTEN_OUTCODE):
+        for written in pattern.finditer(speech):
+            if written.group(0).replace(" ", "").upper() == postcode.replace(" ", ""):
+                return f"{speech[: written.start()]}{postcode}{speech[written.end() :]}".strip()
     return postcode
 
 
@@ -279,7 +281,8 @@ def understand(heard: Heard, state: CallState, *, min_confidence: float = 0.0) -
     digit = spoken_digit(speech)
     if digit is not None:
         return _key(digit, state)
-    postcode = hear_postcode(speech)
+    # A whole postcode, else an outward code said on its own ("L S nine"), as the text path takes "LS9".
+    postcode = hear_postcode(speech) or hear_outcode(speech)
     if postcode:
         return Step(Do.CHECK_POSTCODE, message_for(speech, postcode), postcode)
     return Step(Do.ENGINE, speech)

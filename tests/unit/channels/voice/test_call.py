@@ -97,6 +97,13 @@ def test_a_written_postcode_keeps_the_words_around_it() -> None:
     assert message_for("help near L S nine seven B G", "LS9 7BG") == "LS9 7BG"
 
 
+def test_an_outward_code_on_its_own_is_read_back_too() -> None:
+    assert understand(Heard(speech="L S nine"), STATE) == Step(Do.CHECK_POSTCODE, "LS9", "LS9")
+    step = understand(Heard(speech="help near LS9 please"), STATE)
+    assert step == Step(Do.CHECK_POSTCODE, "help near LS9 please", "LS9")
+    assert understand(Heard(speech="I live in Harehills"), STATE) == Step(Do.ENGINE, "I live in Harehills")
+
+
 def test_a_postcode_read_back_is_confirmed_by_one_or_yes_and_redone_by_two_or_no() -> None:
     waiting = CallState("CA1", 0, postcode="LS9 7BG", confirmed_message="help near LS9 7BG")
     assert understand(Heard(digits="1"), waiting) == Step(Do.ENGINE, "help near LS9 7BG")
