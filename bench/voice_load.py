@@ -152,6 +152,11 @@ def main() -> None:
     engines = [name for name in pids if name.startswith("engine")]
     summary = load.summarise(run, watch, "Get Online, calls and texts at once", engines)
     summary["by_channel"] = by_channel(run)
+    unexpected: dict[str, int] = {}
+    for turn in run.turns:
+        if turn.unexpected:
+            unexpected[turn.kind] = unexpected.get(turn.kind, 0) + 1
+    summary["unexpected_by_kind"] = unexpected
     print(f"\n{'channel':<8} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for channel, figures in summary["by_channel"].items():
         p50, p95, p99 = figures["p50_ms"], figures["p95_ms"], figures["p99_ms"]
