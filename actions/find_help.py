@@ -19,6 +19,9 @@ from bot.loop.listed import listed_from_slot
 from bot.venues.help_desk import Asker, no_location_yet
 
 LOCATION_ENTITIES = {"postcode", "place", "geo"}
+# Channels that get the short list with its "More" left to the options: a text, and a call
+# (where the options are read out and "Send MORE" would be wrong).
+SHORT_LIST_CHANNELS = frozenset({"sms", "voice"})
 # What the last results listed: the sessions "remind me about 2" can mean (domain/loop.yml).
 LISTED = "listed_sessions"
 
@@ -42,7 +45,7 @@ async def answer_with_help(
         str(location),
         tracker.get_slot("need"),
         offset,
-        sms=channel == "sms",
+        sms=channel in SHORT_LIST_CHANNELS,
         asker=Asker(tracker.sender_id, channel),
         turn=turn_of(tracker),
     )

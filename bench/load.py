@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -285,13 +285,16 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def measure(run: Run, watch: Watch | None) -> None:
+async def measure(
+    run: Run, watch: Watch | None, driver: Callable[[Run], Awaitable[None]] | None = None
+) -> None:
+    """The load (`driver`: other seats than chatting residents, as bench/voice_load.py's) while watching."""
     run.measure_from = time.perf_counter() + run.warmup
     run.measure_to = run.measure_from + run.duration
     sampler = asyncio.create_task(watch.sample(run)) if watch else None
     await asyncio.sleep(0)
     try:
-        await drive(run)
+        await (driver or drive)(run)
         await asyncio.sleep(0.6)  # let the sampler see the end of the window
     finally:
         if sampler:
@@ -432,8 +435,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def our_bot(engines: int, tracker_store: str | None, redis_url: str | None, log_dir: Path) -> Iterator[Any]:
-    """The whole bot on free ports, against a fresh database and tracker store."""
+def our_bot(
+    engines: int,
+    tracker_store: str | None,
+    redis_url: str | None,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Any]:
+    """The whole bot on free ports, against a fresh database and tracker store (`extra_env`:
+    more settings, e.g. the SMS and voice webhooks for bench/voice_load.py)."""
     from bot.settings import get_settings
     from bot.stack import Ports, Stack, current_model
 
@@ -445,6 +455,7 @@ def our_bot(engines: int, tracker_store: str | None, redis_url: str | None, log_
             "POSTCODE_AREAS": "LS",
             # All the simulated residents send from 127.0.0.1: no per-address flood limit.
             "ADDRESS_TURNS_PER_MINUTE": "0",
+            **(extra_env or {}),
         }
         if engines > 1 or redis_url:
             env["REDIS_URL"] = redis_url or DEFAULT_REDIS

@@ -137,6 +137,25 @@ class Settings(BaseSettings):
     # chooses (its Host header). A deployment the providers reach sets PUBLIC_BASE_URL instead.
     local_webhooks: bool = False
 
+    # Phone calls through Twilio Voice (bot/channels/voice): the webhook is on when this number
+    # (the one residents ring, shown on flyers) and TWILIO_AUTH_TOKEN are set; calls are signed
+    # like texts, and checked against PUBLIC_BASE_URL the same way.
+    voice_number: str | None = None
+    # How the bot sounds and listens, set here only: a British voice (Amazon Polly through
+    # Twilio <Say>, which takes SSML, so "slower" is a <prosody> rate) and British English.
+    voice_tts_voice: str = "Polly.Amy-Neural"
+    voice_language: str = "en-GB"
+    voice_slow_rate: str = "80%"
+    # Seconds of silence before a Gather counts as nothing heard.
+    voice_wait_seconds: int = 6
+    # A call is ended politely after this long (the line is shared; a person can ring again).
+    voice_max_call_minutes: float = 20
+    # A caller who rings again within this time goes on where they were (the engine's own
+    # conversation session lasts 60 minutes: domain/core.yml session_expiration_time).
+    voice_resume_minutes: int = 60
+    # Speech Twilio is less sure of than this counts as noise (0: take every transcript).
+    voice_min_confidence: float = 0.0
+
     # Flood limits (bot/flood_limits.py): a conversation's turns go one at a time, with at
     # most this many more waiting; further ones are told to slow down, never reaching the engine.
     max_waiting_turns: int = 2
@@ -220,6 +239,10 @@ class Settings(BaseSettings):
     @property
     def sms_outbound_enabled(self) -> bool:
         return bool(self.twilio_auth_token and self.twilio_account_sid and self.twilio_from_number)
+
+    @property
+    def voice_enabled(self) -> bool:
+        return bool(self.twilio_auth_token and self.voice_number)
 
     @property
     def kb_dir(self) -> Path:

@@ -5,7 +5,7 @@ reports ("top questions", "messages not understood"). Asking the engine twice wo
 cost of a turn, so this channel parses the message once, hands that parse to the processor
 (`UserMessage(parse_data=...)`, which then skips its own parse) and returns it with the replies.
 
-The output channel is named after the resident's channel (web, telegram, sms), so domain
+The output channel is named after the resident's channel (web, telegram, sms, voice), so domain
 responses can have channel variations (`channel: telegram`) and actions can read it from the
 tracker (`get_latest_input_channel`).
 
@@ -32,7 +32,7 @@ from engine import patches
 
 logger = logging.getLogger(__name__)
 
-CHANNELS = frozenset({"web", "telegram", "sms"})
+CHANNELS = frozenset({"web", "telegram", "sms", "voice"})
 
 
 class ChannelCollector(CollectingOutputChannel):

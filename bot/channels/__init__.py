@@ -35,4 +35,9 @@ def enabled_channels(settings: Settings, conversations: ConversationPort) -> lis
         from bot.channels.sms.channel import SmsChannel
 
         channels.append(SmsChannel(settings, conversations))
+    if settings.voice_enabled:
+        from bot.channels.voice.channel import VoiceChannel
+        from bot.channels.voice.texting import text_sender_from
+
+        channels.append(VoiceChannel(settings, conversations, texts=text_sender_from(settings)))
     return channels

@@ -153,7 +153,7 @@ def offer(
     what = say_when(chosen, ctx.quiet)
     slots = {"loop_choice": chosen.as_slot(), "loop_book": book}
     if channel not in MESSAGE_CHANNELS:
-        return _web_offer(ctx, chosen, note + what, book)
+        return _web_offer(ctx, chosen, note + what, book, call=channel == "voice")
     planned = plan_messages(chosen.starts_at, None, now, ctx.quiet)
     booking = " and book you a place" if book else ""
     text = (
@@ -172,13 +172,20 @@ def _full_reply(ctx: LoopContext) -> Reply:
     )
 
 
-def _web_offer(ctx: LoopContext, chosen: Listed, what: str, book: bool) -> LoopTurn:
-    """The web chat cannot message anyone later: a calendar file and a printable page instead."""
+def _web_offer(ctx: LoopContext, chosen: Listed, what: str, book: bool, *, call: bool = False) -> LoopTurn:
+    """The web chat cannot message anyone later: a calendar file and a printable page instead.
+    On a phone call the links are not read out (the phone line offers a mobile caller the
+    reply by text), so the caller is told the time is worth writing down."""
     links = ctx.calendar.links(chosen.session_id, chosen.starts_at)
     text = (
         f"{what}. I can't send reminders to this web chat, so here is a calendar file to add to your "
         f"phone or computer: {links.ics}\nAnd a page to print: {links.page}"
     )
+    if call:
+        text = (
+            f"{what}. I can't send reminders from a phone call, so please write the day and time down."
+            f"\nA calendar file: {links.ics}\nA page to print: {links.page}"
+        )
     slots = {"loop_choice": chosen.as_slot(), "loop_book": book}
     if book:
         return LoopTurn(

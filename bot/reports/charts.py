@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 INK = "#0b0c0c"
 GRID = "#b1b4b6"
 BAR = "#1d70b8"
-SERIES_COLOURS = {"web": "#0072b2", "telegram": "#e69f00", "sms": "#009e73"}
+SERIES_COLOURS = {"web": "#0072b2", "telegram": "#e69f00", "sms": "#009e73", "voice": "#cc79a7"}
 OTHER_COLOUR = "#6e6e6e"
 FONT = 15
 MAX_LABEL_CHARS = 40

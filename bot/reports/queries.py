@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import ConfidenceResult, DigitalChampion, TaughtMessage, UsageEvent, UsageKind, Venue
 
-CHANNELS = ("web", "telegram", "sms")
+CHANNELS = ("web", "telegram", "sms", "voice")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,12 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PERIODS = (4, 12, 26, 52)
 DEFAULT_WEEKS = 12
-CHANNEL_NAMES = {"web": "Web chat", "telegram": "Telegram", "sms": "Text message (SMS)"}
+CHANNEL_NAMES = {
+    "web": "Web chat",
+    "telegram": "Telegram",
+    "sms": "Text message (SMS)",
+    "voice": "Phone call",
+}
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,19 @@ async def test_the_web_chat_gets_a_calendar_file_and_a_page_and_is_told_why(
     assert pending(database) == []
 
 
+async def test_a_caller_is_told_to_write_the_time_down_and_the_links_are_kept_for_a_text(
+    listed: list[dict[str, Any]], database: str
+) -> None:
+    _, said = await run(
+        actions.ActionOfferReminder(),
+        tracker("remind me about 1", channel="voice", slots={"listed_sessions": listed}),
+    )
+    text = said[0]["text"]
+    assert "I can't send reminders from a phone call, so please write the day and time down." in text
+    assert "web chat" not in text and ".ics" in text
+    assert pending(database) == []
+
+
 @pytest.mark.parametrize(
     ("text", "slots", "expected"),
     [

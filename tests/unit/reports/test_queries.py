@@ -58,7 +58,7 @@ def test_conversations_per_week_and_channel_with_empty_weeks_as_zero(db_session:
     weeks = queries.conversations_by_week(db_session, Period.last_weeks(4, TODAY))
     assert [w.week for w in weeks] == Period.last_weeks(4, TODAY).weeks
     assert [w.total for w in weeks] == [0, 2, 0, 4]
-    assert weeks[3].by_channel == {"web": 3, "telegram": 0, "sms": 1}
+    assert weeks[3].by_channel == {"web": 3, "telegram": 0, "sms": 1, "voice": 0}
     assert weeks[1].by_channel["telegram"] == 2
 
 
