@@ -1,6 +1,6 @@
 """Dispatch benchmark: due reminders sent by two dispatchers through fake Telegram and SMS APIs.
 
-    python bench/dispatch.py                         # 10,000 reminders, over about 200 s
+    python bench/dispatch.py                         # 10,000 reminders, falling due over 400 s
     python bench/dispatch.py --messages 2000         # a quicker run
     python bench/dispatch.py --rate 25               # reminders falling due per second
 
@@ -15,7 +15,9 @@ TELEGRAM_OUTBOUND_PER_SECOND each) run until nothing is pending.
 
 It reports: messages delivered once / twice / never, Telegram's busiest second (limit ~30/s
 per bot) and the shortest gap between two messages to one chat (limit ~1/s), dispatch lag
-(arrival at the fake API minus due time) p50/p95/max per channel, and each dispatcher's
+(arrival at the fake API minus due time) p50/p95/max per channel, and for Telegram also the lag
+over the limits (arrival minus the earliest moment Telegram's limits allowed: `lags_over_limits`),
+the figure the 2 s target is for, and each dispatcher's
 resident memory (VmRSS) sampled every second: at start, peak, at the end.
 The last line printed is a JSON summary (docs/performance.md is made from it).
 """
@@ -259,6 +261,36 @@ def main() -> None:
     )
 
 
+def lags_over_limits(sends: list[Any], sent_due: dict[str, list[datetime]], mono: Any) -> list[float]:
+    """Each Telegram message's arrival minus the earliest moment Telegram's limits allowed it.
+
+    A chat's second message is due at the same moment as its first, but Telegram allows about one
+    message a second in a chat, so it cannot arrive before a second after the first did; and no
+    message can arrive less than a second after the 30th before it (30 a second per bot). So the
+    allowed moment is max(due, the chat's previous arrival + 1 s, the arrival 30 sends earlier
+    + 1 s). Arrival minus due alone ("lag_p95_s") counts that enforced second as the
+    dispatcher's delay: it is reported too, but the target is for this figure.
+    """
+    ordered = sorted(sends, key=lambda call: call.at)
+    seen: dict[int, int] = defaultdict(int)
+    previous: dict[int, float] = {}
+    lags: list[float] = []
+    for index, call in enumerate(ordered):
+        chat = int(call.chat_id or 0)
+        due = sent_due.get(f"t{chat - 200_000}", [])
+        if seen[chat] >= len(due):
+            continue
+        allowed = mono(due[seen[chat]])
+        if chat in previous:
+            allowed = max(allowed, previous[chat] + 1.0)
+        if index >= 30:
+            allowed = max(allowed, ordered[index - 30].at + 1.0)
+        lags.append(call.at - allowed)
+        seen[chat] += 1
+        previous[chat] = call.at
+    return lags
+
+
 def summarise(
     args: argparse.Namespace,
     setup: dict[str, Any],
@@ -297,6 +329,7 @@ def summarise(
         lags = [lag(at, d) for at, d in zip(sorted(ats), due, strict=False)]
         telegram_lags += lags
         first_lags += lags[:1]
+    allowed_lags = lags_over_limits(sends, sent_due, lambda d: start_mono + (d - start_wall).total_seconds())
     sms_lags = [
         lag(t.at, sent_due[f"s{int(t.to[-5:])}"][0]) for t in texts if f"s{int(t.to[-5:])}" in sent_due
     ]
@@ -318,6 +351,11 @@ def summarise(
             "lag_p50_s": round(percentile(telegram_lags, 0.5), 2),
             "lag_p95_s": round(percentile(telegram_lags, 0.95), 2),
             "lag_max_s": round(max(telegram_lags, default=0.0), 2),
+            # Arrival minus the earliest moment Telegram's limits allowed it (see lags_over_limits):
+            # the figure the 2 s target is for.
+            "lag_over_limits_p50_s": round(percentile(allowed_lags, 0.5), 2),
+            "lag_over_limits_p95_s": round(percentile(allowed_lags, 0.95), 2),
+            "lag_over_limits_max_s": round(max(allowed_lags, default=0.0), 2),
             # The first message of each chat; the second waits its turn (1 s after the first).
             "first_in_chat_lag_p50_s": round(percentile(first_lags, 0.5), 2),
             "first_in_chat_lag_p95_s": round(percentile(first_lags, 0.95), 2),
