@@ -68,6 +68,10 @@ BUTTON_INTENTS = frozenset(
         "forget_me",
         "forget_confirm",
         "opt_out",
+        # Closing the loop (bot/loop): "Remind me: <place>", "Book a place", "I couldn't get there".
+        "remind_me",
+        "book_place",
+        "couldnt_go",
     }
 )
 

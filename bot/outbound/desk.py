@@ -18,7 +18,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.models import OutboundMessage
-
 from bot.db.session import session_scope
 from bot.outbound.cipher import ContactCipher
 from bot.outbound.quiet import QuietHours
