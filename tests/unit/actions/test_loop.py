@@ -17,11 +17,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import loop as actions
-from bot.outbound import QuietHours
 from bot.db import migrate
 from bot.db.models import Booking, BookingStatus, LoopEvent, MessageStatus, OutboundMessage
 from bot.db.session import dispose_engines, session_scope
 from bot.loop.listed import Listed
+from bot.outbound import QuietHours
 from bot.settings import get_settings
 from bot.venues.schedule import next_occurrence, rule_of
 from tests.conftest import Factory
@@ -187,8 +187,8 @@ async def test_two_hours_before_in_the_quiet_hours_is_said_honestly(database: st
         tracker("remind me", slots={"listed_sessions": one_listed(database, time(10))}),
     )
     assert (
-        "I can also remind you on the day, at 9am (not 2 hours before: I don't send messages between 9pm and 9am)."
-        in said[0]["text"]
+        "I can also remind you on the day, at 9am "
+        "(not 2 hours before: I don't send messages between 9pm and 9am)." in said[0]["text"]
     )
     _, said = await run(
         actions.ActionReminderConsent(), tracker("yes and on the day too", intent="affirm", slots=slots)
