@@ -235,14 +235,20 @@ def _web_offer(ctx: LoopContext, chosen: Listed, what: str, book: bool) -> LoopT
     return LoopTurn([_reply(text, FIND_HELP, MENU)], slots)
 
 
-def _content(
-    help_session: HelpSession, item: Planned, starts_at: datetime, ctx: LoopContext, ref: str
+def message_content(
+    help_session: HelpSession,
+    item: Planned,
+    starts_at: datetime,
+    quiet: QuietHours,
+    helpline_phone: str,
+    ref: str,
 ) -> dict[str, object]:
+    """A reminder's template and facts, or the follow-up's intent with the booking reference."""
     if item.kind == FOLLOWUP:
         return {"intent": FOLLOWUP_INTENT, "entities": {"booking_reference": ref}}
     return {
         "template": item.kind,
-        "params": facts(help_session, starts_at, ctx.quiet, ctx.helpline_phone).params(),
+        "params": facts(help_session, starts_at, quiet, helpline_phone).params(),
     }
 
 
@@ -300,7 +306,9 @@ def consent_given(
                     kind=item.kind,
                     due_at=item.due_at,
                     expires_at=item.expires_at,
-                    content=_content(help_session, item, chosen.starts_at, ctx, booking.reference),
+                    content=message_content(
+                        help_session, item, chosen.starts_at, ctx.quiet, ctx.helpline_phone, booking.reference
+                    ),
                     reference=ref,
                     quiet=ctx.quiet,
                 )

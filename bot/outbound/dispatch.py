@@ -211,7 +211,9 @@ class Dispatcher:
                 except Exception as error:  # a database outage: try again next poll
                     log.warning("Outbound dispatch failed (%s); trying again", type(error).__name__)
                 if claimed == 0 or len(in_flight) >= self._batch:
-                    pause = await self._until_ready(poll_seconds)
+                    # Full: the first send to finish wakes it. Idle: until something can go.
+                    full = len(in_flight) >= self._batch
+                    pause = poll_seconds if full else await self._until_ready(poll_seconds)
                     if in_flight:
                         await asyncio.wait(in_flight, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
                     else:
