@@ -36,6 +36,7 @@ from bot.venues.schedule import next_occurrence, rule_of
 
 CHANGED = "session_changed"
 MOVED = "session_moved"
+REMINDERS = frozenset({REMINDER, REMINDER_SOON})
 # What a notice may name of a session or place before it is cut, so every SMS fits 2 segments.
 NAME_CHARS = 40
 
@@ -427,11 +428,11 @@ def _move_messages(
         booking = _booking_of_reference(session, reference)
         if booking is not None:
             planned = plan_messages(new, None, now, quiet, soon=REMINDER_SOON in kinds)
-            wanted = [
-                item
-                for item in planned
-                if (FOLLOWUP in kinds if item.kind == FOLLOWUP else bool(kinds & {REMINDER, REMINDER_SOON}))
-            ]
+            # The kinds the resident agreed to; a reminder the new time has made too late (the
+            # day before has passed) becomes the one a couple of hours before, as when asked.
+            wanted = [item for item in planned if item.kind in kinds]
+            if kinds & REMINDERS and not any(item.kind in REMINDERS for item in wanted):
+                wanted += [item for item in planned if item.kind in REMINDERS]
             for item in wanted:
                 try:
                     schedule_message(
