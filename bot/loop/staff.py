@@ -29,7 +29,7 @@ from bot.loop import booking as bookings
 from bot.loop.conversation import message_content, reference_of
 from bot.loop.details import clock, facts, nearby_alternative, next_date
 from bot.loop.events import record_steps
-from bot.loop.plan import FOLLOWUP, REMINDER, REMINDER_SOON, plan_messages
+from bot.loop.plan import REMINDER, REMINDER_SOON, plan_messages
 from bot.outbound import NoConsent, QuietHours, cancel_by_reference_prefix, has_contact, schedule_message
 from bot.outbound.quiet import as_utc
 from bot.venues.schedule import next_occurrence, rule_of
