@@ -56,7 +56,7 @@ PER_PERSON_GAP = timedelta(seconds=1.1)
 # Rounds with nothing claimed that `drain` waits through for paced messages before it gives up.
 PACING_ROUNDS = 3
 # The shortest wait between two claims when something is about to fall due (a busy loop otherwise).
-MIN_PAUSE_SECONDS = 0.05
+MIN_PAUSE_SECONDS = 0.1
 
 
 def utc_now() -> datetime:
