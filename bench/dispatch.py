@@ -206,7 +206,18 @@ def main() -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        asyncio.run(worker(args.worker, args.poll))
+        profile = os.environ.get("BENCH_PROFILE")  # a directory: each dispatcher's cProfile there
+        if profile:
+            import cProfile
+
+            cProfile.runctx(
+                "asyncio.run(worker(args.worker, args.poll))",
+                globals(),
+                {"args": args, "asyncio": asyncio, "worker": worker},
+                str(Path(profile) / f"{args.worker}.prof"),
+            )
+        else:
+            asyncio.run(worker(args.worker, args.poll))
         return
 
     from cryptography.fernet import Fernet
