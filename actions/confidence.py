@@ -13,6 +13,7 @@ server instead of two. Half of all turns are answers to the check (bench/load.py
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -20,7 +21,7 @@ from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import help_desk, send
+from actions.common import channel_of, help_desk, send
 from actions.topics import last_topic
 from bot.confidence import wording
 from bot.confidence.answers import looks_like_question
@@ -28,6 +29,8 @@ from bot.confidence.flow import Outcome, Turn, take_turn
 from bot.confidence.scoring import next_question
 from bot.confidence.service import ask, clean_answers, current_check, finish, introduction
 from bot.kb.topics import cached_topics
+from bot.loop.conversation import RETAKE_OFFERED, retake_offer
+from bot.outbound import QuietHours
 from bot.settings import get_settings
 
 FORM = "confidence_form"
@@ -148,7 +151,7 @@ class ActionConfidenceResult(Action):
         check = current_check(settings)
         saved = clean_answers(check, tracker.get_slot(ANSWERS))
         if not saved or next_question(check, saved) is not None:
-            return [SlotSet(ANSWER, None)]
+            return [SlotSet(ANSWER, None), SlotSet(RETAKE_OFFERED, None)]  # nothing to invite back to
         # Writes the result and searches nearby help: in a thread, off the event loop.
         finished = await asyncio.to_thread(
             finish,
@@ -161,9 +164,14 @@ class ActionConfidenceResult(Action):
             settings=settings,
             desk=help_desk(),
         )
-        for reply in finished.replies:
+        # Then, where the bot can message later: shall I invite you to try it again in 4 weeks?
+        invite = retake_offer(
+            QuietHours.from_settings(settings), channel=channel_of(tracker), now=datetime.now(UTC)
+        )
+        for reply in [*finished.replies, *invite.replies]:
             send(dispatcher, reply)
         events = [SlotSet(ANSWERS, None), SlotSet(ANSWER, None), SlotSet(UNCLEAR, False)]
+        events += [SlotSet(name, value) for name, value in invite.slots.items()]
         if finished.results_offset is not None:
             events.append(SlotSet("results_offset", finished.results_offset))
         return events

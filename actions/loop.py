@@ -103,6 +103,7 @@ class ActionReminderConsent(LoopAction):
             conversation_id=tracker.sender_id,
             channel=channel_of(tracker),
             now=now(),
+            soon=loop.wants_soon(tracker.latest_message.get("text") or "", entity(tracker, "reminder_soon")),
         )
 
 
@@ -177,5 +178,9 @@ class ActionRetakeConsent(LoopAction):
 
     def turn(self, tracker: Tracker) -> loop.LoopTurn:
         return loop.retake_consent(
-            context(), conversation_id=tracker.sender_id, channel=channel_of(tracker), now=now()
+            context(),
+            conversation_id=tracker.sender_id,
+            channel=channel_of(tracker),
+            now=now(),
+            offered=bool(tracker.get_slot(loop.RETAKE_OFFERED)),
         )

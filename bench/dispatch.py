@@ -1,6 +1,6 @@
 """Dispatch benchmark: due reminders sent by two dispatchers through fake Telegram and SMS APIs.
 
-    python bench/dispatch.py                         # 10,000 reminders, over about 200 s
+    python bench/dispatch.py                         # 10,000 reminders, falling due over 400 s
     python bench/dispatch.py --messages 2000         # a quicker run
     python bench/dispatch.py --rate 25               # reminders falling due per second
 
@@ -15,7 +15,10 @@ TELEGRAM_OUTBOUND_PER_SECOND each) run until nothing is pending.
 
 It reports: messages delivered once / twice / never, Telegram's busiest second (limit ~30/s
 per bot) and the shortest gap between two messages to one chat (limit ~1/s), dispatch lag
-(arrival at the fake API minus due time) p50/p95/max per channel, and each dispatcher's
+(arrival at the fake API minus due time) p50/p95/max per channel, and for Telegram also the lag
+over the limits (arrival minus when a perfect sender within Telegram's limits could have sent it:
+`lags_over_limits`),
+the figure the 2 s target is for, and each dispatcher's
 resident memory (VmRSS) sampled every second: at start, peak, at the end.
 The last line printed is a JSON summary (docs/performance.md is made from it).
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import json
 import os
 import platform
@@ -202,7 +206,18 @@ def main() -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        asyncio.run(worker(args.worker, args.poll))
+        profile = os.environ.get("BENCH_PROFILE")  # a directory: each dispatcher's cProfile there
+        if profile:
+            import cProfile
+
+            cProfile.runctx(
+                "asyncio.run(worker(args.worker, args.poll))",
+                globals(),
+                {"args": args, "asyncio": asyncio, "worker": worker},
+                str(Path(profile) / f"{args.worker}.prof"),
+            )
+        else:
+            asyncio.run(worker(args.worker, args.poll))
         return
 
     from cryptography.fernet import Fernet
@@ -259,6 +274,45 @@ def main() -> None:
     )
 
 
+def lags_over_limits(sends: list[Any], sent_due: dict[str, list[datetime]], mono: Any) -> list[float]:
+    """Each Telegram message's arrival minus the moment a perfect sender could have sent it.
+
+    A chat's two messages are due at the same moment, but Telegram allows about one message a
+    second in a chat (and 30 a second per bot), so the second cannot arrive before a second
+    after the first. The perfect sender is simulated from the due times alone: in due order,
+    each message at max(its due time, a second after that chat's previous one, a second after
+    the 30th before it). Its schedule does not depend on when the real dispatchers sent, so a
+    backlog of theirs (a stall, then catching up at the full rate) counts as lag, as it should.
+    Arrival minus due alone ("lag_p95_s") also counts the second Telegram enforces: it is
+    reported too, but the 2 s target is for this figure.
+    """
+    slots: list[tuple[float, int, int]] = []  # (due, chat, k-th message of the chat)
+    for call_chat in {int(call.chat_id or 0) for call in sends}:
+        for k, due in enumerate(sent_due.get(f"t{call_chat - 200_000}", [])):
+            slots.append((mono(due), call_chat, k))
+    slots.sort()
+    ideal: dict[tuple[int, int], float] = {}
+    placed: list[float] = []  # the perfect sender's times so far, sorted
+    for due, chat, k in slots:
+        moment = due if k == 0 else max(due, ideal[(chat, k - 1)] + 1.0)
+        while True:  # at most 30 in any second
+            window = bisect.bisect_right(placed, moment) - bisect.bisect_right(placed, moment - 1.0)
+            if window < 30:
+                break
+            moment = placed[bisect.bisect_right(placed, moment - 1.0)] + 1.0
+        ideal[(chat, k)] = moment
+        bisect.insort(placed, moment)
+    by_chat: dict[int, list[float]] = defaultdict(list)
+    for call in sends:
+        by_chat[int(call.chat_id or 0)].append(call.at)
+    return [
+        at - ideal[(chat, k)]
+        for chat, ats in by_chat.items()
+        for k, at in enumerate(sorted(ats))
+        if (chat, k) in ideal
+    ]
+
+
 def summarise(
     args: argparse.Namespace,
     setup: dict[str, Any],
@@ -297,6 +351,7 @@ def summarise(
         lags = [lag(at, d) for at, d in zip(sorted(ats), due, strict=False)]
         telegram_lags += lags
         first_lags += lags[:1]
+    allowed_lags = lags_over_limits(sends, sent_due, lambda d: start_mono + (d - start_wall).total_seconds())
     sms_lags = [
         lag(t.at, sent_due[f"s{int(t.to[-5:])}"][0]) for t in texts if f"s{int(t.to[-5:])}" in sent_due
     ]
@@ -318,6 +373,11 @@ def summarise(
             "lag_p50_s": round(percentile(telegram_lags, 0.5), 2),
             "lag_p95_s": round(percentile(telegram_lags, 0.95), 2),
             "lag_max_s": round(max(telegram_lags, default=0.0), 2),
+            # Arrival minus when a perfect sender within Telegram's limits could (lags_over_limits):
+            # the figure the 2 s target is for.
+            "lag_over_limits_p50_s": round(percentile(allowed_lags, 0.5), 2),
+            "lag_over_limits_p95_s": round(percentile(allowed_lags, 0.95), 2),
+            "lag_over_limits_max_s": round(max(allowed_lags, default=0.0), 2),
             # The first message of each chat; the second waits its turn (1 s after the first).
             "first_in_chat_lag_p50_s": round(percentile(first_lags, 0.5), 2),
             "first_in_chat_lag_p95_s": round(percentile(first_lags, 0.95), 2),

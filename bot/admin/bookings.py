@@ -140,18 +140,55 @@ def _closing(database_url: str, kind: str, listing_id: int) -> int:
         return told
 
 
+def _moving(database_url: str, session_id: int) -> int:
+    """A session's day, dates or times changed: residents booked for it told the new time, their
+    reminders and follow-up moved with it (bot.loop.staff.move_session)."""
+    settings = get_settings()
+    quiet, phone = QuietHours.from_settings(settings), cached_local(settings.local_file).helpline.phone
+    from sqlalchemy.orm import Session
+
+    from bot.db.session import get_engine
+
+    with Session(get_engine(database_url)) as session:
+        told = staff.move_session(
+            session, session_id=session_id, now=_now(), quiet=quiet, helpline_phone=phone
+        )
+        session.commit()
+        return told
+
+
+# What says when a session happens: a change to any of these moves its booked dates.
+TIMING = ("recurrence", "weekday", "week_of_month", "start_date", "end_date", "start_time", "end_time")
+
+
+def _timing(model: Any) -> tuple[Any, ...]:
+    return tuple(getattr(model, name, None) for name in TIMING)
+
+
 class TellsResidentsWhenClosed:
-    """For the session and venue views: hiding or deleting one tells the residents booked for it."""
+    """For the session and venue views: hiding or deleting one tells the residents booked for it;
+    changing a session's day or time tells them the new time and moves their reminders."""
 
     database_url: ClassVar[str]
     closing_kind: ClassVar[str] = "session"
+
+    async def on_model_change(
+        self, data: dict[str, Any], model: Any, is_created: bool, request: Request
+    ) -> None:
+        if not is_created and self.closing_kind == "session":
+            request.state.loop_timing_before = _timing(model)  # before the form's data is applied
+        await super().on_model_change(data, model, is_created, request)  # type: ignore[misc]
 
     async def after_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
         await super().after_model_change(data, model, is_created, request)  # type: ignore[misc]
-        if not is_created and not model.active:
+        if is_created:
+            return
+        if not model.active:
             await anyio.to_thread.run_sync(_closing, self.database_url, self.closing_kind, model.id)
+        elif getattr(request.state, "loop_timing_before", None) not in (None, _timing(model)):
+            await anyio.to_thread.run_sync(_moving, self.database_url, model.id)
 
     async def on_model_delete(self, model: Any, request: Request) -> None:
         await anyio.to_thread.run_sync(_closing, self.database_url, self.closing_kind, model.id)

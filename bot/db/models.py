@@ -475,6 +475,10 @@ class OutboundMessage(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(String(200))
+    # The options a sent message offered (buttons: title and payload, never an address), until the
+    # resident's next message: a typed "1" means its first option, whichever process sent it
+    # (the CLI's send-due, a replica without shared state, or before a restart).
+    offered: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

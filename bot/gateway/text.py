@@ -22,7 +22,17 @@ __all__ = ["clean", "is_text", "safe_for_engine"]
 _INTENT_PAYLOAD = re.compile(r"^/([a-z_]+)(\{.*\})?$", re.DOTALL)
 # Entities a button may carry. Others (a referral code, shared coordinates) are only ever set
 # by the gateway itself, so nobody can type their way into the referral report.
-BUTTON_ENTITIES = frozenset({"faq_topic", "need", "place", "postcode"})
+BUTTON_ENTITIES = frozenset(
+    {
+        "faq_topic",
+        "need",
+        "place",
+        "postcode",
+        # Closing the loop: which listed session ("2"), and "Yes, and 2 hours before" (bot/loop).
+        "listed_number",
+        "reminder_soon",
+    }
+)
 # Intents that only mean something as the answer to the bot's own question.
 ONLY_WHEN_OFFERED = frozenset({"forget_confirm"})
 

@@ -68,6 +68,10 @@ BUTTON_INTENTS = frozenset(
         "forget_me",
         "forget_confirm",
         "opt_out",
+        # Closing the loop (bot/loop): "Remind me: <place>", "Book a place", "I couldn't get there".
+        "remind_me",
+        "book_place",
+        "couldnt_go",
     }
 )
 
@@ -258,7 +262,7 @@ class Conversations:
         redacted = without_contact_details(redacted)
         if removed and only_removed(redacted):
             return await self._say(conversation, notice.details_removed(self._local, self._days))
-        chosen = resolve(await self._state.options(conversation), redacted)
+        chosen = resolve(await self._options(channel, conversation), redacted)
         message = chosen or await typed_command(self._state, conversation, redacted, BUTTON_INTENTS)
         replies = await self._exchange(
             channel,
@@ -271,6 +275,16 @@ class Conversations:
         if removed:
             replies.insert(0, BotMessage(notice.details_removed(self._local, self._days)))
         return replies
+
+    async def _options(self, channel: str, conversation: str) -> list[dict[str, str]]:
+        """The options offered last: a message the bot started since the last reply (sent by
+        whichever process: kept with the message), else the last reply's."""
+        if self._outbound is not None and channel in OUTBOUND_CHANNELS:
+            offer = await self._outbound.take_offer(conversation)
+            if offer:
+                await remember(self._state, conversation, offer)
+                return offer
+        return await self._state.options(conversation)
 
     async def _say(self, conversation: str, text: str) -> list[BotMessage]:
         """A reply of the gateway's own, with the menu; "1" then means the menu, as it shows."""

@@ -8,6 +8,7 @@ Nothing is scheduled before the resident said yes to exactly what will be sent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,18 @@ from bot.loop.calendar import CalendarLinks
 from bot.loop.details import facts, nearby_alternative, next_date, say_when
 from bot.loop.events import record_steps
 from bot.loop.listed import WEEKDAYS, Listed, Miss, listed_from_slot, pick
-from bot.loop.plan import FOLLOWUP, Planned, describe_plan, plan_messages, plan_retake, when_text
+from bot.loop.plan import (
+    FOLLOWUP,
+    RETAKE_INVITE,
+    Planned,
+    clock_text,
+    describe_plan,
+    plan_messages,
+    plan_retake,
+    soon_choice,
+    soon_included,
+    when_text,
+)
 from bot.outbound import NoConsent, QuietHours, cancel_pending, schedule_message
 from bot.outbound.quiet import as_utc
 from bot.replies import FIND_HELP, MENU, TALK_TO_PERSON, Button, Reply, intent_payload
@@ -30,6 +42,7 @@ from bot.replies import FIND_HELP, MENU, TALK_TO_PERSON, Button, Reply, intent_p
 YES = Button("Yes please", intent_payload("affirm"))
 NO = Button("No thanks", intent_payload("deny"))
 CANCEL = Button("Cancel reminders", intent_payload("opt_out"))
+SOON_PAYLOAD = intent_payload("affirm", reminder_soon="yes")
 FOLLOWUP_INTENT = "EXTERNAL_followup"
 MESSAGE_CHANNELS = frozenset({"telegram", "sms"})
 
@@ -156,11 +169,46 @@ def offer(
         return _web_offer(ctx, chosen, note + what, book, call=channel == "voice")
     planned = plan_messages(chosen.starts_at, None, now, ctx.quiet)
     booking = " and book you a place" if book else ""
+    described = describe_plan(planned, ctx.quiet, chosen.starts_at)
+    also, extra = ("", None) if soon_included(planned) else _soon_offer(ctx, chosen.starts_at, now)
     text = (
-        f"{note}{what}. I can send you {describe_plan(planned, ctx.quiet)}{booking}. "
-        "You can cancel at any time. OK?"
+        f"{note}{what}. I can send you {described}{booking}. {also}"
+        f"You can cancel at any time. {'Which would you like?' if extra else 'OK?'}"
     )
-    return LoopTurn([Reply(text, (YES, NO))], slots)
+    return LoopTurn([Reply(text, (YES, extra, NO) if extra else (YES, NO))], slots)
+
+
+def _quiet_text(quiet: QuietHours) -> str:
+    return f"I don't send messages between {clock_text(quiet.start)} and {clock_text(quiet.end)}"
+
+
+def _soon_offer(ctx: LoopContext, starts_at: datetime, now: datetime) -> tuple[str, Button | None]:
+    """The optional reminder a couple of hours before: when it would go, or why it can't."""
+    choice = soon_choice(starts_at, now, ctx.quiet)
+    if choice.planned is None:
+        if choice.moved:
+            return f"I can't remind you 2 hours before: {_quiet_text(ctx.quiet)}. ", None
+        return "", None
+    at = clock_text(as_utc(choice.planned.due_at).astimezone(ctx.quiet.zone))
+    if choice.moved:
+        return (
+            f"I can also remind you on the day, at {at} (not 2 hours before: {_quiet_text(ctx.quiet)}). ",
+            Button("Yes, and on the day", SOON_PAYLOAD),
+        )
+    return f"I can also remind you 2 hours before, at {at}. ", Button("Yes, and 2 hours before", SOON_PAYLOAD)
+
+
+# "Yes, and 2 hours before too", "both please", "also on the day": the reminder on the day as well.
+SOON_WORDS = re.compile(
+    r"\b(?:2|two|couple(?: of)?|few) ?h(?:ou)?rs?\b|\bon the day\b|\bsame day\b|\bmorning of\b"
+    r"|\bboth\b|\bas well\b|\btoo\b|\balso\b|\bbefore it starts\b",
+    re.IGNORECASE,
+)
+
+
+def wants_soon(text: str, entity: object = None) -> bool:
+    """The resident chose the reminder on the day too: the button (its entity), or in words."""
+    return str(entity or "").lower() in ("yes", "true") or bool(SOON_WORDS.search(text or ""))
 
 
 def _full_reply(ctx: LoopContext) -> Reply:
@@ -194,14 +242,20 @@ def _web_offer(ctx: LoopContext, chosen: Listed, what: str, book: bool, *, call:
     return LoopTurn([_reply(text, FIND_HELP, MENU)], slots)
 
 
-def _content(
-    help_session: HelpSession, item: Planned, starts_at: datetime, ctx: LoopContext, ref: str
+def message_content(
+    help_session: HelpSession,
+    item: Planned,
+    starts_at: datetime,
+    quiet: QuietHours,
+    helpline_phone: str,
+    ref: str,
 ) -> dict[str, object]:
+    """A reminder's template and facts, or the follow-up's intent with the booking reference."""
     if item.kind == FOLLOWUP:
         return {"intent": FOLLOWUP_INTENT, "entities": {"booking_reference": ref}}
     return {
         "template": item.kind,
-        "params": facts(help_session, starts_at, ctx.quiet, ctx.helpline_phone).params(),
+        "params": facts(help_session, starts_at, quiet, helpline_phone).params(),
     }
 
 
@@ -212,7 +266,14 @@ def reference_of(booking: Booking, occurrence: SessionOccurrence) -> str:
 
 
 def consent_given(
-    ctx: LoopContext, *, choice_slot: object, book: bool, conversation_id: str, channel: str, now: datetime
+    ctx: LoopContext,
+    *,
+    choice_slot: object,
+    book: bool,
+    conversation_id: str,
+    channel: str,
+    now: datetime,
+    soon: bool = False,
 ) -> LoopTurn:
     """Yes: the booking (a place held when needed), the messages scheduled, the consent recorded."""
     chosen = Listed.from_slot(choice_slot)
@@ -242,7 +303,7 @@ def consent_given(
             return LoopTurn([_full_reply(ctx)], {"loop_choice": None})
         except bookings.SessionGone:
             return LoopTurn([_gone_reply(ctx)], {"loop_choice": None})
-        planned = plan_messages(chosen.starts_at, None, now, ctx.quiet) if messages else []
+        planned = plan_messages(chosen.starts_at, None, now, ctx.quiet, soon=soon) if messages else []
         ref = reference_of(booking, booking.occurrence)
         try:
             for item in planned:
@@ -252,7 +313,9 @@ def consent_given(
                     kind=item.kind,
                     due_at=item.due_at,
                     expires_at=item.expires_at,
-                    content=_content(help_session, item, chosen.starts_at, ctx, booking.reference),
+                    content=message_content(
+                        help_session, item, chosen.starts_at, ctx.quiet, ctx.helpline_phone, booking.reference
+                    ),
                     reference=ref,
                     quiet=ctx.quiet,
                 )
@@ -267,8 +330,9 @@ def consent_given(
         )
     if not messages:
         return LoopTurn([_reply(f"You're booked.{door}", FIND_HELP, MENU)], {"loop_choice": None})
-    text = f"Done. I'll send you {describe_plan(planned, ctx.quiet)}.{door} To stop them, say cancel."
-    consent = f"reminders: {describe_plan(planned, ctx.quiet)}"
+    described = describe_plan(planned, ctx.quiet, chosen.starts_at)
+    text = f"Done. I'll send you {described}.{door} To stop them, say cancel."
+    consent = f"reminders: {described}"
     return LoopTurn([Reply(text, (CANCEL, MENU))], {"loop_choice": None}, consent=consent)
 
 
@@ -398,15 +462,38 @@ def rated(
                 f"I'd send you 1 message, on {when_text(invite.due_at, ctx.quiet)}.",
                 (YES, NO),
             )
-        ]
+        ],
+        {RETAKE_OFFERED: True},
     )
 
 
-def retake_consent(ctx: LoopContext, *, conversation_id: str, channel: str, now: datetime) -> LoopTurn:
+RETAKE_OFFERED = "retake_offered"
+
+
+def retake_offer(quiet: QuietHours, *, channel: str, now: datetime) -> LoopTurn:
+    """At the end of a confidence check, on a channel the bot can message later: shall I invite
+    you to take it again in four weeks? (The web chat cannot be messaged: nothing asked.)"""
+    if channel not in MESSAGE_CHANNELS:
+        return LoopTurn([], {RETAKE_OFFERED: None})
+    invite = plan_retake(now, quiet)
+    text = (
+        "Shall I invite you to try it again in 4 weeks, to see how you're getting on? "
+        f"I'd send you 1 message, on {when_text(invite.due_at, quiet)}."
+    )
+    return LoopTurn([Reply(text, (YES, NO))], {RETAKE_OFFERED: True})
+
+
+def retake_consent(
+    ctx: LoopContext, *, conversation_id: str, channel: str, now: datetime, offered: bool = True
+) -> LoopTurn:
+    """Yes to the retake invitation: one message in four weeks (replacing one already due)."""
+    if not offered:  # a "yes" to nothing the bot asked (a stopped check says nothing to agree to)
+        return LoopTurn([_reply("Great. What would you like to do next?", FIND_HELP, MENU)])
     if channel not in MESSAGE_CHANNELS:
         return LoopTurn([_reply("I can't message this web chat later. Come back in four weeks!", MENU)])
     invite = plan_retake(now, ctx.quiet)
     with session_scope(ctx.database_url) as session:
+        cancel_pending(session, conversation_id, kinds=[RETAKE_INVITE])
         try:
             schedule_message(
                 session,
@@ -423,6 +510,7 @@ def retake_consent(ctx: LoopContext, *, conversation_id: str, channel: str, now:
     when = when_text(invite.due_at, ctx.quiet)
     return LoopTurn(
         [_reply(f"Great. I'll message you on {when}. To stop it, say cancel.", CANCEL, MENU)],
+        {RETAKE_OFFERED: None},
         consent=f"retake_invite: 1 message on {when}",
     )
 

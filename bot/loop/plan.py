@@ -67,6 +67,30 @@ def plan_messages(
     return planned
 
 
+@dataclass(frozen=True)
+class SoonChoice:
+    """Whether the optional reminder on the day can be offered, and when it would go.
+
+    `planned` is None when it cannot (two hours before is in the quiet hours and 9am is too
+    close to the start, or the session is too soon); `moved` when two hours before is in the
+    quiet hours, so it would go at the end of them (said to the resident, never hidden)."""
+
+    planned: Planned | None
+    moved: bool
+
+
+def soon_choice(starts_at: datetime, now: datetime, quiet: QuietHours) -> SoonChoice:
+    """The reminder a couple of hours before, as an option: where it would fall, honestly."""
+    starts, now = as_utc(starts_at), as_utc(now)
+    wanted = starts - SOON_BEFORE
+    planned = _usable(REMINDER_SOON, wanted, starts - LAST_USEFUL, now, quiet) if starts > now else None
+    return SoonChoice(planned, quiet.is_quiet(wanted))
+
+
+def soon_included(planned: list[Planned]) -> bool:
+    return any(item.kind == REMINDER_SOON for item in planned)
+
+
 def plan_retake(checked_at: datetime, quiet: QuietHours) -> Planned:
     """The invitation to retake the confidence check, four weeks on, at 11:00."""
     day = quiet.local_day(as_utc(checked_at) + RETAKE_AFTER)
@@ -74,7 +98,8 @@ def plan_retake(checked_at: datetime, quiet: QuietHours) -> Planned:
     return Planned(RETAKE_INVITE, due, due + RETAKE_USEFUL)
 
 
-def _clock(moment: datetime) -> str:
+def clock_text(moment: datetime | time) -> str:
+    """ "10am", "12:30pm"."""
     hour = moment.hour % 12 or 12
     minutes = f":{moment.minute:02d}" if moment.minute else ""
     return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
@@ -83,7 +108,7 @@ def _clock(moment: datetime) -> str:
 def when_text(moment: datetime, quiet: QuietHours) -> str:
     """ "Monday 7 December at 10am", in London time."""
     local = as_utc(moment).astimezone(quiet.zone)
-    return f"{local:%A} {local.day} {local:%B} at {_clock(local)}"
+    return f"{local:%A} {local.day} {local:%B} at {clock_text(local)}"
 
 
 PURPOSE = {
@@ -93,13 +118,20 @@ PURPOSE = {
 }
 
 
-def describe_plan(planned: list[Planned], quiet: QuietHours) -> str:
+def purpose(item: Planned, starts_at: datetime | None) -> str:
+    """ "a couple of hours before", or "on the day" when the quiet hours moved it later."""
+    if item.kind == REMINDER_SOON and starts_at is not None and as_utc(starts_at) - item.due_at < SOON_BEFORE:
+        return "on the day"
+    return PURPOSE[item.kind]
+
+
+def describe_plan(planned: list[Planned], quiet: QuietHours, starts_at: datetime | None = None) -> str:
     """ "2 messages: a reminder the day before (Monday 7 December at 10am), and one to ask how it
     went (Wednesday 9 December at 11am)". What the resident agrees to, exactly."""
     parts = []
     for item in planned:
         what = "one" if item.kind == FOLLOWUP else "a reminder"
-        parts.append(f"{what} {PURPOSE[item.kind]} ({when_text(item.due_at, quiet)})")
+        parts.append(f"{what} {purpose(item, starts_at)} ({when_text(item.due_at, quiet)})")
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f", and {parts[-1]}"
     count = len(planned)
     return f"{count} message{'s' if count != 1 else ''}: {listed}"

@@ -1,9 +1,11 @@
-"""The staff side of the loop: the attendance register, and telling residents when a session is off.
+"""The staff side of the loop: the attendance register, and telling residents when a session is off
+or moved.
 
 A champion marks each booking attended or did not come (a booking reference, never a name or a
 number). Cancelling a date, hiding a session or closing a venue tells everyone with a booking
 or a pending reminder for it, with the nearest alternative (a "session_changed" message each),
-and cancels their reminders for it.
+and cancels their reminders for it. Changing a session's day or time tells them the new time
+(a "session_moved" message) and moves their bookings, reminders and follow-up with it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.db.models import (
@@ -24,12 +26,17 @@ from bot.db.models import (
     SessionOccurrence,
 )
 from bot.loop import booking as bookings
+from bot.loop.conversation import message_content, reference_of
 from bot.loop.details import clock, facts, nearby_alternative, next_date
 from bot.loop.events import record_steps
+from bot.loop.plan import REMINDER, REMINDER_SOON, plan_messages
 from bot.outbound import NoConsent, QuietHours, cancel_by_reference_prefix, has_contact, schedule_message
 from bot.outbound.quiet import as_utc
+from bot.venues.schedule import next_occurrence, rule_of
 
 CHANGED = "session_changed"
+MOVED = "session_moved"
+REMINDERS = frozenset({REMINDER, REMINDER_SOON})
 # What a notice may name of a session or place before it is cut, so every SMS fits 2 segments.
 NAME_CHARS = 40
 
@@ -291,11 +298,7 @@ def close_session(
 
 def _occurrence_of_reference(session: Session, reference: str | None) -> SessionOccurrence | None:
     """ "session:7:2026-12-08:booking:42" -> booking 42's occurrence."""
-    try:
-        booking_id = int(str(reference).rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        return None
-    booking = session.get(Booking, booking_id)
+    booking = _booking_of_reference(session, reference)
     return booking.occurrence if booking is not None else None
 
 
@@ -306,4 +309,244 @@ def close_venue(
     return sum(
         close_session(session, session_id=sid, now=now, quiet=quiet, helpline_phone=helpline_phone)
         for sid in ids
+    )
+
+
+# --- a session's day or time changed ------------------------------------------------------
+
+
+def _moved_to(help_session: HelpSession, old: datetime, now: datetime) -> datetime | None:
+    """Where a booked date goes under the session's new timing: its nearest occurrence to the
+    old date (within a week either side, still to come), else the next one; None if none."""
+    rule, old, now = rule_of(help_session), as_utc(old), as_utc(now)
+    best: datetime | None = None
+    cursor = max(now, old - timedelta(days=7))
+    for _ in range(16):
+        found = next_occurrence(rule, cursor)
+        if found is None:
+            break
+        when = as_utc(found.starts_at)
+        if when > old + timedelta(days=7):
+            break
+        if when > now and (best is None or abs(when - old) < abs(best - old)):
+            best = when
+        cursor = when + timedelta(hours=12)
+    if best is None:
+        upcoming = next_occurrence(rule, now)
+        best = as_utc(upcoming.starts_at) if upcoming is not None else None
+    return best if best is not None and best > now else None
+
+
+def _short_when(moment: datetime, quiet: QuietHours) -> str:
+    local = as_utc(moment).astimezone(quiet.zone)
+    return f"{local:%a} {local.day} {local:%b} {clock(local)}"
+
+
+def _tell_moved(
+    session: Session,
+    help_session: HelpSession,
+    old: datetime,
+    new: datetime,
+    conversation_id: str,
+    quiet: QuietHours,
+    phone: str,
+    now: datetime,
+) -> bool:
+    if not has_contact(session, conversation_id):
+        return False
+    said = facts(help_session, new, quiet, phone)
+    params = {
+        "session": _short(said.session),
+        "place": _short(said.place),
+        "day": said.day,
+        "time": said.time,
+        "was": _short_when(old, quiet),
+        "phone": said.phone,
+    }
+    try:
+        schedule_message(
+            session,
+            conversation_id=conversation_id,
+            kind=MOVED,
+            due_at=now,
+            expires_at=as_utc(new),
+            content={"template": MOVED, "params": params},
+            reference=f"moved:{help_session.id}:{as_utc(new).date().isoformat()}",
+            quiet=quiet,
+        )
+    except NoConsent:
+        return False
+    return True
+
+
+def _move_bookings(
+    session: Session, help_session: HelpSession, old: SessionOccurrence, new: datetime
+) -> SessionOccurrence:
+    """The old date's bookings now belong to the new date (its places taken with them)."""
+    existing = session.scalar(
+        select(SessionOccurrence).where(
+            SessionOccurrence.session_id == help_session.id, SessionOccurrence.starts_at == as_utc(new)
+        )
+    )
+    if existing is None or existing.id == old.id:
+        old.starts_at = as_utc(new)
+        return old
+    for item in list(old.bookings):
+        if item.status == BookingStatus.BOOKED.value:
+            item.occurrence_id = existing.id
+            if item.holds_place:
+                old.booked -= 1
+                existing.booked += 1
+    session.flush()
+    session.expire(old, ["bookings"])
+    session.expire(existing, ["bookings"])
+    return existing
+
+
+def _move_messages(
+    session: Session,
+    help_session: HelpSession,
+    prefix: str,
+    new: datetime,
+    now: datetime,
+    quiet: QuietHours,
+    phone: str,
+) -> None:
+    """Each booking's pending reminders and follow-up, planned again for the new time (the same
+    kinds the resident agreed to), then the old ones cancelled."""
+    pending = session.scalars(
+        select(OutboundMessage).where(
+            OutboundMessage.status == MessageStatus.PENDING.value,
+            OutboundMessage.reference.like(prefix + "%"),
+        )
+    ).all()
+    by_reference: dict[str, list[OutboundMessage]] = {}
+    for message in pending:
+        by_reference.setdefault(message.reference or "", []).append(message)
+    for reference, messages in by_reference.items():
+        kinds = {message.kind for message in messages}
+        booking = _booking_of_reference(session, reference)
+        if booking is not None:
+            planned = plan_messages(new, None, now, quiet, soon=REMINDER_SOON in kinds)
+            # The kinds the resident agreed to; a reminder the new time has made too late (the
+            # day before has passed) becomes the one a couple of hours before, as when asked.
+            wanted = [item for item in planned if item.kind in kinds]
+            if kinds & REMINDERS and not any(item.kind in REMINDERS for item in wanted):
+                wanted += [item for item in planned if item.kind in REMINDERS]
+            for item in wanted:
+                try:
+                    schedule_message(
+                        session,
+                        conversation_id=messages[0].conversation_id,
+                        kind=item.kind,
+                        due_at=item.due_at,
+                        expires_at=item.expires_at,
+                        content=message_content(help_session, item, new, quiet, phone, booking.reference),
+                        reference=reference_of(booking, booking.occurrence),
+                        quiet=quiet,
+                    )
+                except NoConsent:
+                    break
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_([message.id for message in messages]))
+            .values(status=MessageStatus.CANCELLED.value, error="session moved")
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _booking_of_reference(session: Session, reference: str | None) -> Booking | None:
+    """ "session:7:2026-12-08:booking:42" -> booking 42."""
+    try:
+        booking_id = int(str(reference).rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+    return session.get(Booking, booking_id)
+
+
+def move_date(
+    session: Session,
+    *,
+    session_id: int,
+    starts_at: datetime,
+    now: datetime,
+    quiet: QuietHours,
+    helpline_phone: str,
+) -> int:
+    """This booked date moved with the session's new day or time: residents told the new time,
+    their bookings, reminders and follow-up moved to it. A date with no new place to go (the
+    session no longer runs then) is cancelled instead, with the alternative. Returns how many
+    residents will be told."""
+    help_session = session.get(HelpSession, session_id)
+    if help_session is None:
+        return 0
+    old = as_utc(starts_at)
+    new = _moved_to(help_session, old, now)
+    if new is None:
+        return cancel_date(
+            session,
+            session_id=session_id,
+            starts_at=old,
+            now=now,
+            quiet=quiet,
+            helpline_phone=helpline_phone,
+            same_session=False,
+        )
+    if new == old:
+        return 0
+    occurrence = bookings.occurrence_for(session, session_id, old)
+    prefix = _prefix(session_id, old)
+    affected = _affected(session, session_id, prefix, now, occurrence.id)
+    told = sum(
+        _tell_moved(session, help_session, old, new, conversation, quiet, helpline_phone, now)
+        for conversation in affected
+    )
+    _move_bookings(session, help_session, occurrence, new)
+    session.flush()
+    _move_messages(session, help_session, prefix, new, now, quiet, helpline_phone)
+    session.flush()
+    return told
+
+
+def _booked_dates(session: Session, session_id: int, now: datetime) -> set[datetime]:
+    """Dates still to come with a booking or a pending reminder."""
+    dates = {
+        as_utc(when)
+        for when in session.scalars(
+            select(SessionOccurrence.starts_at)
+            .join(Booking)
+            .where(
+                SessionOccurrence.session_id == session_id,
+                SessionOccurrence.starts_at > as_utc(now),
+                SessionOccurrence.cancelled_at.is_(None),
+                Booking.status == BookingStatus.BOOKED.value,
+            )
+        )
+    }
+    for reference in session.scalars(
+        select(OutboundMessage.reference).where(
+            OutboundMessage.status == MessageStatus.PENDING.value,
+            OutboundMessage.reference.like(f"session:{session_id}:%"),
+        )
+    ):
+        occurrence = _occurrence_of_reference(session, reference)
+        if occurrence is not None and as_utc(occurrence.starts_at) > as_utc(now):
+            dates.add(as_utc(occurrence.starts_at))
+    return dates
+
+
+def move_session(
+    session: Session, *, session_id: int, now: datetime, quiet: QuietHours, helpline_phone: str
+) -> int:
+    """Staff changed the session's day, dates or times: every booked date still to come follows."""
+    return sum(
+        move_date(
+            session,
+            session_id=session_id,
+            starts_at=when,
+            now=now,
+            quiet=quiet,
+            helpline_phone=helpline_phone,
+        )
+        for when in sorted(_booked_dates(session, session_id, now))
     )

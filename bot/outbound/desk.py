@@ -14,8 +14,10 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.db.models import OutboundMessage
 from bot.db.session import session_scope
 from bot.outbound.cipher import ContactCipher
 from bot.outbound.quiet import QuietHours
@@ -83,6 +85,36 @@ class OutboundDesk:
                 consent=consent,
                 now=self._clock(),
             )
+
+    async def take_offer(self, conversation_id: str) -> list[dict[str, str]] | None:
+        """The options of the last message the bot started that the resident has not answered yet,
+        taken once (the resident's next message answers it, or moves on).
+
+        The dispatcher keeps them with the message (`OutboundMessage.offered`), because the
+        process that sent it may not share the gateway's state: the CLI's send-due, a replica
+        without Redis, a gateway since restarted."""
+        try:
+            return await asyncio.to_thread(self._take_offer, conversation_id)
+        except SQLAlchemyError as error:
+            log.warning("Offered options not read (%s)", type(error).__name__)
+            return None
+
+    def _take_offer(self, conversation_id: str) -> list[dict[str, str]] | None:
+        with session_scope(self._url) as session:
+            waiting = (
+                OutboundMessage.conversation_id == conversation_id,
+                OutboundMessage.offered.is_not(None),
+            )
+            offered = session.scalar(
+                select(OutboundMessage.offered)
+                .where(*waiting)
+                .order_by(OutboundMessage.sent_at.desc(), OutboundMessage.id.desc())
+                .limit(1)
+            )
+            if offered is None:
+                return None
+            session.execute(update(OutboundMessage).where(*waiting).values(offered=None))
+            return [dict(button) for button in offered]
 
     async def stop(self, conversation_id: str, reason: str) -> int:
         """STOP, /stop, "stop messaging me": every pending message cancelled, the address deleted."""

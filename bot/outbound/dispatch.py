@@ -55,6 +55,8 @@ STOP_GRACE_SECONDS = 10.0
 PER_PERSON_GAP = timedelta(seconds=1.1)
 # Rounds with nothing claimed that `drain` waits through for paced messages before it gives up.
 PACING_ROUNDS = 3
+# The shortest wait between two claims when something is about to fall due (a busy loop otherwise).
+MIN_PAUSE_SECONDS = 0.1
 
 
 def utc_now() -> datetime:
@@ -136,6 +138,8 @@ class Dispatcher:
         self._max_attempts = max_attempts
         self._lease = lease
         self._backoff = backoff_seconds
+        # When this replica's recent sends let each person's next message through (`_until_ready`).
+        self._releases: list[datetime] = []
 
     # --- rounds --------------------------------------------------------------------------
 
@@ -207,23 +211,64 @@ class Dispatcher:
                 except Exception as error:  # a database outage: try again next poll
                     log.warning("Outbound dispatch failed (%s); trying again", type(error).__name__)
                 if claimed == 0 or len(in_flight) >= self._batch:
+                    # Full: the first send to finish wakes it. Idle: until something can go.
+                    full = len(in_flight) >= self._batch
+                    pause = poll_seconds if full else await self._until_ready(poll_seconds)
                     if in_flight:
-                        await asyncio.wait(
-                            in_flight, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED
-                        )
+                        await asyncio.wait(in_flight, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
                     else:
-                        await asyncio.sleep(poll_seconds)
+                        await asyncio.sleep(pause)
         finally:
             if in_flight:
                 await asyncio.wait(in_flight, timeout=STOP_GRACE_SECONDS)
                 for task in in_flight:
                     task.cancel()
 
+    async def _until_ready(self, poll_seconds: float) -> float:
+        """How long to wait before the next claim: until a message falls due, or a person's next
+        message is let through by the pacing, whichever comes first, and at most one poll.
+
+        Waiting a whole poll instead made a person's second message (held back a second after the
+        first) wait up to another poll, and a message falling due just after a claim wait a poll:
+        most of the Telegram lag the dispatch benchmark measured (docs/performance.md).
+        """
+        now = as_utc(self._clock())
+        releases = [at for at in self._releases if at > now]
+        self._releases = releases
+        try:
+            due = await asyncio.to_thread(self._next_due, now)
+        except Exception as error:  # a database outage: the poll decides
+            log.debug("Next due time unknown (%s)", type(error).__name__)
+            due = None
+        moments = [*releases, *([due] if due is not None else [])]
+        if not moments:
+            return poll_seconds
+        wait = (min(moments) - now).total_seconds()
+        return min(poll_seconds, max(MIN_PAUSE_SECONDS, wait))
+
+    def _next_due(self, now: datetime) -> datetime | None:
+        """The earliest pending message this dispatcher can send that is not due yet."""
+        ready_at = func.coalesce(OutboundMessage.next_attempt_at, OutboundMessage.due_at)
+        with Session(self._db) as session:
+            moment = session.scalar(
+                select(func.min(ready_at)).where(
+                    OutboundMessage.status == PENDING,
+                    OutboundMessage.contact_id.is_not(None),
+                    OutboundMessage.channel.in_(list(self._senders)),
+                    ready_at > now,
+                )
+            )
+        return as_utc(moment) if moment is not None else None
+
     async def _deliver_and_record(self, job: Job) -> None:
         try:
             now = as_utc(self._clock())
             outcome = await self._deliver(job, now)
-            await asyncio.to_thread(self._record, [outcome], as_utc(self._clock()))
+            recorded_at = as_utc(self._clock())
+            await asyncio.to_thread(self._record, [outcome], recorded_at)
+            if outcome.status == "sent":
+                # The person's next message may be claimed a gap after this one (`_claim`).
+                self._releases.append(recorded_at + PER_PERSON_GAP)
             await self._remember_options([outcome])
         except Exception as error:  # left `sending`: counted "unknown after restart" later
             log.warning("Outbound message %d not recorded (%s)", job.id, type(error).__name__)
@@ -373,6 +418,8 @@ class Dispatcher:
                         "sent_at": now,
                         "provider_message_id": outcome.provider_id,
                         "error": None,
+                        # A typed "1" after it means its first option (OutboundDesk.take_offer).
+                        "offered": offered_options(outcome.messages) or None,
                     }
                     if LATE_KEY in job.content:
                         values.update(content={}, reference=None)

@@ -28,8 +28,8 @@ from tests.e2e.conftest import E2E_SECRET
 from tests.e2e.telegram_fixtures import TOKEN, TelegramGateway, start_gateway
 from tests.e2e.test_sms import PUBLIC, Phone, new_number
 from tests.e2e.test_sms import TOKEN as SMS_TOKEN
-from tests.e2e.test_telegram import has_buttons, has_text, say, texts
-from tests.fakes.telegram_api import TelegramUser
+from tests.e2e.test_telegram import answers, has_buttons, has_text, say, texts
+from tests.fakes.telegram_api import Call, TelegramUser
 from tests.fakes.twilio_api import FakeTwilioApi
 
 LONDON = ZoneInfo("Europe/London")
@@ -113,16 +113,26 @@ def press(telegram: TelegramGateway, user: TelegramUser, title: str, until: str)
     telegram.fake.wait_until(has_text(user, until), mark)
 
 
-def reminded_on_telegram(telegram: TelegramGateway, user: TelegramUser) -> None:
-    """Find help, ask for a reminder of the first place, say yes."""
+CANCEL_ANY_TIME = "You can cancel at any time."
+
+
+def reminded_on_telegram(telegram: TelegramGateway, user: TelegramUser, yes: str = "yes") -> list[Call]:
+    """Find help, ask for a reminder, press the first place's button, say yes."""
     mark = telegram.fake.mark()
     telegram.send(telegram.fake.message(user, WHERE))
     telegram.fake.wait_until(has_buttons(user, "Remind me"), mark)
-    press(telegram, user, "Remind me", "Which session would you like a reminder for?")
-    calls = say(telegram, user, "remind me about 1", "OK?")
-    offer = next(t for t in texts(calls, user) if "OK?" in t)
+    mark = telegram.fake.mark()
+    telegram.send(telegram.fake.press(user, "Remind me"))
+    calls = telegram.fake.wait_until(has_text(user, "Which session would you like a reminder for?"), mark)
+    which = next(c for c in answers(calls, user) if "Which session" in (c.text or ""))
+    first = which.button_titles()[0]
+    mark = telegram.fake.mark()
+    telegram.send(telegram.fake.press(user, first))  # "Remind me: <place>" carries which one
+    calls = telegram.fake.wait_until(has_text(user, CANCEL_ANY_TIME), mark)
+    offer = next(t for t in texts(calls, user) if CANCEL_ANY_TIME in t)
     assert "I can send you 2 messages: a reminder the day before (" in offer
-    say(telegram, user, "yes", "Done. I'll send you")
+    assert first in offer, "the place pressed, not a question again"
+    return say(telegram, user, yes, "Done. I'll send you")
 
 
 def test_telegram_reminder_then_follow_up_answered_no_offers_another_session(
@@ -258,7 +268,7 @@ def test_sms_reminder_arrives_as_a_text_within_two_segments(
     which = sms_phone.text("remind me") or ""
     assert "Which session would you like a reminder for?" in which
     offer = sms_phone.text("1") or ""
-    assert "OK?" in offer, offer
+    assert "You can cancel at any time." in offer, offer
     done = sms_phone.text("yes") or ""
     assert "Done. I'll send you" in done, done
     conversation = pseudonymise(E2E_SECRET, "sms", sms_phone.number)
@@ -269,6 +279,25 @@ def test_sms_reminder_arrives_as_a_text_within_two_segments(
     assert len(sent) == 1 and sent[0].body.startswith("Reminder:")
     assert segments(sent[0].body) <= 2, sent[0].body
     assert "Reply CANCEL" in sent[0].body
+
+
+def test_sms_a_number_typed_after_the_follow_up_sent_by_the_cli_is_its_option(
+    sms_phone: Phone, stack: Stack, e2e_env: dict[str, str], twilio: FakeTwilioApi
+) -> None:
+    """The CLI shares no state with the gateway (no Redis here): "3" still means its third option."""
+    phone = Phone(sms_phone.client, new_number())
+    url = e2e_env["DATABASE_URL"]
+    phone.text(WHERE)
+    phone.text("remind me")
+    phone.text("1")
+    assert "Done. I'll send you" in (phone.text("yes") or "")
+    conversation = pseudonymise(E2E_SECRET, "sms", phone.number)
+    followup = next(m for m in pending(url, conversation) if m.kind == "followup")
+    send_due(sms_env(stack, e2e_env, twilio), followup.due_at + timedelta(minutes=1))
+    [asked] = [t for t in twilio.texts if t.to == phone.number and "Did you make it to" in t.body]
+    assert "3" in asked.body and "I couldn't get there" in asked.body, asked.body
+    answer = phone.text("3") or ""
+    assert "Sorry you couldn't get there." in answer, answer
 
 
 def test_the_web_chat_gets_a_calendar_file_it_can_open(resident: Any, gateway_url: str) -> None:
@@ -285,3 +314,50 @@ def test_the_web_chat_gets_a_calendar_file_it_can_open(resident: Any, gateway_ur
     page = httpx.get(gateway_url + link.removesuffix(".ics"), timeout=10)
     assert page.status_code == 200 and "Print this page" in page.text
     assert httpx.get(gateway_url + "/calendar/not-a-token.ics", timeout=10).status_code == 404
+
+
+def test_telegram_the_reminder_on_the_day_is_chosen_with_its_button_or_said_to_be_impossible(
+    telegram: TelegramGateway, e2e_env: dict[str, str]
+) -> None:
+    user = telegram.new_user()
+    url = e2e_env["DATABASE_URL"]
+    mark = telegram.fake.mark()
+    telegram.send(telegram.fake.message(user, WHERE))
+    telegram.fake.wait_until(has_buttons(user, "Remind me"), mark)
+    press(telegram, user, "Remind me", "Which session would you like a reminder for?")
+    calls = say(telegram, user, "remind me about 1", CANCEL_ANY_TIME)
+    offer = next(c for c in answers(calls, user) if CANCEL_ANY_TIME in c.text)
+    choice = [title for title in offer.button_titles() if title.startswith("Yes, and")]
+    if not choice:  # the session starts too early in the morning for one on the day
+        assert "I can't remind you 2 hours before: I don't send messages between 9pm and 9am." in offer.text
+        return
+    press(telegram, user, choice[0], "Done. I'll send you 3 messages")
+    kinds = [m.kind for m in pending(url, conversation_of(user))]
+    assert kinds == ["reminder", "reminder_soon", "followup"]
+
+
+def test_telegram_a_confidence_check_ends_with_the_offer_to_invite_again_in_four_weeks(
+    telegram: TelegramGateway, e2e_env: dict[str, str]
+) -> None:
+    user = telegram.new_user()
+    url = e2e_env["DATABASE_URL"]
+
+    def asked(calls: list[Call]) -> bool:
+        return any("Question" in t or "Shall I invite you" in t for t in texts(calls, user))
+
+    mark = telegram.fake.mark()
+    telegram.send(telegram.fake.message(user, "check my confidence"))
+    telegram.fake.wait_until(asked, mark)
+    for _ in range(20):  # one answer a question, until the result
+        mark = telegram.fake.mark()
+        telegram.send(telegram.fake.message(user, "3"))
+        calls = telegram.fake.wait_until(asked, mark)
+        if any("Shall I invite you" in t for t in texts(calls, user)):
+            break
+    else:
+        raise AssertionError("the check never ended with the offer")
+    assert any(t.startswith("Your result:") for t in texts(calls, user))
+    assert pending(url, conversation_of(user)) == [], "nothing without a yes"
+    say(telegram, user, "yes", "I'll message you on")
+    [invite] = pending(url, conversation_of(user))
+    assert invite.kind == "retake_invite" and contact_of(url, conversation_of(user)) is not None

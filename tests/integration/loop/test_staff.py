@@ -9,10 +9,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Booking, BookingStatus, LoopEvent, MessageStatus, OutboundMessage
+from bot.db.models import Booking, BookingStatus, HelpSession, LoopEvent, MessageStatus, OutboundMessage
 from bot.loop.booking import book
 from bot.loop.conversation import reference_of
-from bot.loop.staff import cancel_date, close_venue, mark, register
+from bot.loop.staff import cancel_date, close_venue, mark, move_session, register
 from bot.outbound import ContactCipher, QuietHours, save_contact, schedule_message
 from tests.conftest import Factory
 
@@ -115,3 +115,103 @@ def test_closing_a_venue_offers_another_place_nearby(
         select(OutboundMessage).where(OutboundMessage.kind == "session_changed")
     ).one()
     assert notice.content["params"]["alternative"].startswith("Nearby: Phone help at Oak Cafe, Thu 10 Dec")
+
+
+def _schedule_followup(db_session: Session, booking: Booking) -> None:
+    schedule_message(
+        db_session,
+        conversation_id="tg-1",
+        kind="followup",
+        due_at=datetime(2026, 12, 9, 11, tzinfo=UTC),
+        content={"intent": "EXTERNAL_followup", "entities": {"booking_reference": booking.reference}},
+        reference=reference_of(booking, booking.occurrence),
+        quiet=QUIET,
+    )
+
+
+def _pending(db_session: Session) -> list[OutboundMessage]:
+    return list(
+        db_session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.status == MessageStatus.PENDING.value)
+            .order_by(OutboundMessage.due_at)
+        )
+    )
+
+
+def test_a_new_start_time_tells_who_can_be_told_and_moves_their_reminders(
+    db_session: Session, booked: tuple[int, list[Booking]]
+) -> None:
+    session_id, rows = booked
+    _schedule_followup(db_session, rows[0])
+    help_session = db_session.get(HelpSession, session_id)
+    assert help_session is not None
+    help_session.start_time, help_session.end_time = time(14), time(16)
+    db_session.flush()
+    told = move_session(
+        db_session, session_id=session_id, now=NOW, quiet=QUIET, helpline_phone="0113 222 4444"
+    )
+    assert told == 1  # the web chat resident cannot be messaged, but their booking moves too
+    notice, reminder, followup = _pending(db_session)
+    assert notice.kind == "session_moved" and notice.conversation_id == "tg-1"
+    assert notice.content["params"] == {
+        "session": "Drop-in",
+        "place": "Central Library",
+        "day": "Tuesday 8 December",
+        "time": "2pm",
+        "was": "Tue 8 Dec 10am",
+        "phone": "0113 111 1111",
+    }
+    assert (reminder.kind, reminder.due_at.replace(tzinfo=UTC)) == (
+        "reminder",
+        datetime(2026, 12, 7, 10, tzinfo=UTC),
+    )
+    assert reminder.content["params"]["time"] == "2pm", "the reminder names the new time"
+    assert followup.kind == "followup" and followup.content["entities"] == {
+        "booking_reference": rows[0].reference
+    }
+    assert reminder.reference == reference_of(rows[0], rows[0].occurrence)
+    cancelled = db_session.scalars(
+        select(OutboundMessage.kind).where(OutboundMessage.status == MessageStatus.CANCELLED.value)
+    ).all()
+    assert sorted(cancelled) == ["followup", "reminder"]
+    for booking in rows:
+        db_session.refresh(booking)
+        assert booking.status == BookingStatus.BOOKED.value
+        assert booking.occurrence.starts_at.replace(tzinfo=UTC) == datetime(2026, 12, 8, 14, tzinfo=UTC)
+    [occurrence] = register(db_session, NOW)
+    assert [e.pending_messages for e in occurrence.entries] == [2, 0], "the register follows the new time"
+
+
+def test_a_new_day_moves_the_date_and_the_follow_up_with_it(
+    db_session: Session, booked: tuple[int, list[Booking]]
+) -> None:
+    session_id, rows = booked
+    _schedule_followup(db_session, rows[0])
+    help_session = db_session.get(HelpSession, session_id)
+    assert help_session is not None
+    help_session.weekday = 2  # Tuesdays become Wednesdays
+    db_session.flush()
+    assert move_session(db_session, session_id=session_id, now=NOW, quiet=QUIET, helpline_phone="x") == 1
+    notice, reminder, followup = _pending(db_session)
+    assert notice.content["params"]["day"] == "Wednesday 9 December"
+    assert reminder.due_at.replace(tzinfo=UTC) == datetime(2026, 12, 8, 10, tzinfo=UTC)
+    assert followup.due_at.replace(tzinfo=UTC) == datetime(2026, 12, 10, 11, tzinfo=UTC)
+    assert reminder.reference is not None and ":2026-12-09:" in reminder.reference
+    assert move_session(db_session, session_id=session_id, now=NOW, quiet=QUIET, helpline_phone="x") == 0, (
+        "nothing changed since: nobody told twice"
+    )
+
+
+def test_a_date_the_new_timing_no_longer_has_is_cancelled_with_an_alternative(
+    db_session: Session, booked: tuple[int, list[Booking]]
+) -> None:
+    session_id, rows = booked
+    help_session = db_session.get(HelpSession, session_id)
+    assert help_session is not None
+    help_session.end_date = datetime(2026, 12, 5).date()  # the sessions stop before the booked date
+    db_session.flush()
+    assert move_session(db_session, session_id=session_id, now=NOW, quiet=QUIET, helpline_phone="x") == 1
+    [notice] = _pending(db_session)
+    assert notice.kind == "session_changed"
+    assert {b.status for b in rows} == {BookingStatus.CANCELLED.value}

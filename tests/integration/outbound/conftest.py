@@ -119,7 +119,7 @@ class Outbox:
             senders,
             self.cipher,
             self.quiet,
-            state=self.state,
+            state=options.pop("state", self.state),
             clock=self.clock,
             **options,
         )

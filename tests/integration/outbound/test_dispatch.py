@@ -202,3 +202,24 @@ async def test_telegrams_flood_control_is_waited_out_by_the_rate_limiter(outbox:
         await sender.aclose()
     assert provider_id is not None
     assert len(outbox.bot_api.sent(mark, 5200)) == 1, "sent once, after the 429"
+
+
+async def test_an_idle_dispatcher_waits_only_until_the_next_message_can_go(outbox: Outbox) -> None:
+    """Not a whole poll: until a person's next message is let through, or the next falls due."""
+    from datetime import timedelta
+
+    from bot.outbound.dispatch import PER_PERSON_GAP
+
+    outbox.contact("w1", "telegram", "5301")
+    outbox.schedule("w1")
+    outbox.schedule("w1", kind="session_changed")
+    dispatcher = outbox.dispatcher()
+    assert await dispatcher._until_ready(30.0) == 30.0, "nothing to wait for: the poll"
+    [job] = dispatcher._claim(outbox.clock.now)
+    await dispatcher._deliver_and_record(job)
+    assert dispatcher._claim(outbox.clock.now) == [], "the second is held back a moment"
+    assert await dispatcher._until_ready(30.0) == PER_PERSON_GAP.total_seconds()
+    outbox.contact("w2", "sms", "+447700900301")
+    outbox.schedule("w2", due_at=outbox.clock.now + timedelta(seconds=0.4))
+    assert await dispatcher._until_ready(30.0) == 0.4
+    assert await dispatcher._until_ready(0.2) == 0.2, "never more than a poll"

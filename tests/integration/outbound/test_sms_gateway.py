@@ -178,3 +178,25 @@ async def test_delivery_reports_are_recorded_only_when_signed(
         states = {m.id: (m.status, m.error) for m in session.scalars(select(OutboundMessage))}
     assert states[first] == ("delivered", None)
     assert states[second] == ("failed", "sms undelivered 30005")
+
+
+async def test_a_typed_number_after_a_reminder_sent_by_another_process_means_its_option(
+    outbox: Outbox, world: tuple[Phone, Engine, Conversations]
+) -> None:
+    """`messages send-due` (or a replica without Redis) shares no state with the gateway: the
+    options the reminder offered are kept with it, and taken by the resident's next message."""
+    from bot.gateway.state import MemoryState
+
+    phone, engine, conversations = world
+    engine.up = True
+    conversation = conversations.conversation_id("sms", NUMBER)
+    outbox.contact(conversation, "sms", NUMBER)
+    outbox.schedule(conversation, kind="retake_invite", content={"template": "retake_invite", "params": {}})
+    texts = outbox.twilio_api.mark()
+    assert (await outbox.dispatcher(state=MemoryState()).drain()).sent == 1
+    [invitation] = outbox.twilio_api.sent_to(NUMBER, texts)
+    assert "1" in invitation.body and "Take the check again" in invitation.body
+    phone.text("1")
+    assert engine.sent[-1] == "/start_confidence_check", "the invitation's first option, not the text 1"
+    phone.text("2")
+    assert engine.sent[-1] == "2", "taken once: the reply since then offered none"

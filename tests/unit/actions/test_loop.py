@@ -21,6 +21,7 @@ from bot.db import migrate
 from bot.db.models import Booking, BookingStatus, LoopEvent, MessageStatus, OutboundMessage
 from bot.db.session import dispose_engines, session_scope
 from bot.loop.listed import Listed
+from bot.outbound import QuietHours
 from bot.settings import get_settings
 from bot.venues.schedule import next_occurrence, rule_of
 from tests.conftest import Factory
@@ -60,6 +61,9 @@ def listed(database: str) -> list[dict[str, Any]]:
     return [row.as_slot() for row in rows]
 
 
+QUIET = QuietHours(21, 9, "Europe/London")
+
+
 def tracker(
     text: str = "",
     *,
@@ -96,7 +100,7 @@ async def consented(
     database: str, listed: list[dict[str, Any]], text: str = "remind me about the Tuesday one"
 ) -> dict[str, Any]:
     slots, said = await run(actions.ActionOfferReminder(), tracker(text, slots={"listed_sessions": listed}))
-    assert "OK?" in said[0]["text"]
+    assert "You can cancel at any time." in said[0]["text"]
     slots, said = await run(actions.ActionReminderConsent(), tracker("yes", intent="affirm", slots=slots))
     return {"slots": slots, "said": said}
 
@@ -111,9 +115,98 @@ async def test_the_offer_says_exactly_what_and_when_and_schedules_nothing(
     text = said[0]["text"]
     assert text.startswith("Drop-in 1 at Venue 1, Tuesday")
     assert "2 messages: a reminder the day before (" in text and "and one to ask how it went (" in text
-    assert [b["title"] for b in said[0]["buttons"]] == ["Yes please", "No thanks"]
+    assert [b["title"] for b in said[0]["buttons"]] == ["Yes please", "Yes, and on the day", "No thanks"]
     assert slots["loop_choice"]["session_id"] == listed[0]["session_id"]
     assert pending(database) == []
+
+
+def one_listed(database: str, start: time) -> list[dict[str, Any]]:
+    """One weekly session starting at `start` (London time), as the search listed it."""
+    with session_scope(database) as session:
+        factory = Factory(session)
+        venue = factory.venue(name="Hub", phone="0113 000 0000")
+        help_session = factory.help_session(
+            venue, title="Drop-in", weekday=2, start_time=start, end_time=time(17)
+        )
+        when = next_occurrence(rule_of(help_session), datetime.now(UTC) + timedelta(days=2))
+        assert when is not None
+        return [
+            Listed(1, help_session.id, venue.id, venue.name, help_session.title, when.starts_at).as_slot()
+        ]
+
+
+def london_time(moment: datetime) -> str:
+    return moment.replace(tzinfo=UTC).astimezone(QUIET.zone).strftime("%H:%M")
+
+
+async def test_the_reminder_two_hours_before_can_be_chosen_and_is_said_exactly(database: str) -> None:
+    listed = one_listed(database, time(14))
+    slots, said = await run(
+        actions.ActionOfferReminder(), tracker("remind me about 1", slots={"listed_sessions": listed})
+    )
+    text = said[0]["text"]
+    assert "I can also remind you 2 hours before, at 12pm." in text and text.endswith("Which would you like?")
+    buttons = said[0]["buttons"]
+    assert [b["title"] for b in buttons] == ["Yes please", "Yes, and 2 hours before", "No thanks"]
+    assert buttons[1]["payload"] == '/affirm{"reminder_soon": "yes"}'
+    entities = [{"entity": "reminder_soon", "value": "yes"}]
+    _, said = await run(
+        actions.ActionReminderConsent(),
+        tracker(buttons[1]["payload"], intent="affirm", slots=slots, entities=entities),
+    )
+    assert said[0]["text"].startswith("Done. I'll send you 3 messages: a reminder the day before (")
+    assert ", a reminder a couple of hours before (" in said[0]["text"] and "at 12pm)" in said[0]["text"]
+    assert "a couple of hours before" in said[-1]["custom"]["consent"]
+    due = {m.kind: london_time(m.due_at) for m in pending(database)}
+    assert due == {"reminder": "10:00", "reminder_soon": "12:00", "followup": "11:00"}
+
+
+@pytest.mark.parametrize("words", ["yes and 2 hours before too", "both please", "yes, also on the day"])
+async def test_the_reminder_on_the_day_can_be_chosen_in_words(database: str, words: str) -> None:
+    listed = one_listed(database, time(14))
+    slots, _ = await run(
+        actions.ActionOfferReminder(), tracker("remind me", slots={"listed_sessions": listed})
+    )
+    await run(actions.ActionReminderConsent(), tracker(words, intent="affirm", slots=slots))
+    assert sorted(m.kind for m in pending(database)) == ["followup", "reminder", "reminder_soon"]
+
+
+async def test_a_plain_yes_sends_no_reminder_on_the_day(database: str) -> None:
+    listed = one_listed(database, time(14))
+    slots, _ = await run(
+        actions.ActionOfferReminder(), tracker("remind me", slots={"listed_sessions": listed})
+    )
+    await run(actions.ActionReminderConsent(), tracker("yes please", intent="affirm", slots=slots))
+    assert sorted(m.kind for m in pending(database)) == ["followup", "reminder"]
+
+
+async def test_two_hours_before_in_the_quiet_hours_is_said_honestly(database: str) -> None:
+    """10am: 8am is in the night hours, so it would go at 9am, and the offer says so."""
+    slots, said = await run(
+        actions.ActionOfferReminder(),
+        tracker("remind me", slots={"listed_sessions": one_listed(database, time(10))}),
+    )
+    assert (
+        "I can also remind you on the day, at 9am "
+        "(not 2 hours before: I don't send messages between 9pm and 9am)." in said[0]["text"]
+    )
+    _, said = await run(
+        actions.ActionReminderConsent(), tracker("yes and on the day too", intent="affirm", slots=slots)
+    )
+    assert ", a reminder on the day (" in said[0]["text"] and "at 9am)" in said[0]["text"]
+    due = {m.kind: london_time(m.due_at) for m in pending(database)}
+    assert due["reminder_soon"] == "09:00"
+
+
+async def test_no_reminder_on_the_day_when_the_quiet_hours_leave_no_time(database: str) -> None:
+    """9:15am: 7:15 is in the night and 9am is too close to the start: said, not offered."""
+    _, said = await run(
+        actions.ActionOfferReminder(),
+        tracker("remind me", slots={"listed_sessions": one_listed(database, time(9, 15))}),
+    )
+    text = said[0]["text"]
+    assert "I can't remind you 2 hours before: I don't send messages between 9pm and 9am." in text
+    assert text.endswith("OK?") and [b["title"] for b in said[0]["buttons"]] == ["Yes please", "No thanks"]
 
 
 async def test_yes_schedules_the_messages_and_asks_the_gateway_to_keep_the_contact(
@@ -260,7 +353,7 @@ async def test_the_follow_up_answered_yes_asks_how_it_was_then_offers_the_retake
     assert said[0]["text"].startswith("Did you make it to Drop-in 1 at Venue 1 on ")
     assert [b["title"] for b in said[0]["buttons"]] == ["Yes", "No", "I couldn't get there"]
     await run(actions.ActionFollowupWent(), tracker("yes", intent="affirm", slots=slots))
-    _, said = await run(
+    rated, said = await run(
         actions.ActionFollowupRated(),
         tracker("it was great", intent="affirm", slots={**slots, "visit_rating": "it was great"}),
     )
@@ -268,9 +361,29 @@ async def test_the_follow_up_answered_yes_asks_how_it_was_then_offers_the_retake
     with session_scope(database) as session:
         booking = session.scalars(select(Booking)).one()
         assert (booking.status, booking.rating) == (BookingStatus.ATTENDED.value, 5)
-    _, said = await run(actions.ActionRetakeConsent(), tracker("yes", intent="affirm"))
+    _, said = await run(actions.ActionRetakeConsent(), tracker("yes", intent="affirm", slots=rated))
     assert said[-1]["custom"]["consent"].startswith("retake_invite")
     assert "retake_invite" in [m.kind for m in pending(database)]
+
+
+async def test_yes_to_the_retake_offer_after_a_check_invites_once_four_weeks_on(database: str) -> None:
+    offered = {"retake_offered": True}
+    before = datetime.now(UTC)
+    for _ in range(2):  # said twice: still one invitation
+        slots, said = await run(actions.ActionRetakeConsent(), tracker("yes", intent="affirm", slots=offered))
+        assert said[0]["text"].startswith("Great. I'll message you on ")
+        assert slots["retake_offered"] is None
+    [invite] = pending(database)
+    assert invite.kind == "retake_invite" and invite.content == {"template": "retake_invite", "params": {}}
+    assert timedelta(days=27) < invite.due_at.replace(tzinfo=UTC) - before < timedelta(days=29)
+
+
+async def test_a_yes_to_no_retake_offer_schedules_nothing(database: str) -> None:
+    """After a check that was stopped, a "yes" agrees to nothing: no invitation."""
+    _, said = await run(
+        actions.ActionRetakeConsent(), tracker("yes", intent="affirm", slots={"retake_offered": None})
+    )
+    assert not any((m.get("custom") or {}).get("consent") for m in said) and pending(database) == []
 
 
 async def test_the_follow_up_answered_no_offers_the_next_date_another_place_and_a_person(

@@ -210,7 +210,27 @@ async def test_the_result_is_said_kept_and_the_answers_cleared(
 
 async def test_no_result_after_a_stop(results_db: str) -> None:
     events, said = await run(ActionConfidenceResult(), tracker(slots={"confidence_answers": {"device": 1}}))
-    assert said == [] and slots(events) == {"confidence_answer": None}
+    assert said == [] and slots(events) == {"confidence_answer": None, "retake_offered": None}
+
+
+async def test_on_telegram_the_result_ends_by_offering_an_invitation_in_four_weeks(
+    check: ConfidenceCheck, results_db: str
+) -> None:
+    """A channel the bot can message later: asked once; nothing is scheduled without a yes."""
+    done = tracker(slots={"confidence_answers": all_answers(check, 3)})
+    done.events[-1]["input_channel"] = "telegram"
+    events, said = await run(ActionConfidenceResult(), done)
+    assert said[0]["text"].startswith("Your result:")
+    assert said[-1]["text"].startswith("Shall I invite you to try it again in 4 weeks")
+    assert "I'd send you 1 message, on " in said[-1]["text"]
+    assert [b["title"] for b in said[-1]["buttons"]] == ["Yes please", "No thanks"]
+    assert slots(events)["retake_offered"] is True
+    _, on_web = await run(
+        ActionConfidenceResult(), tracker(slots={"confidence_answers": all_answers(check, 3)})
+    )
+    assert not any("Shall I invite you" in m.get("text", "") for m in on_web), (
+        "the web chat can't be messaged"
+    )
 
 
 async def test_a_question_during_the_check_is_answered_without_buttons() -> None:

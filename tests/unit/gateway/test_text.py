@@ -1,3 +1,5 @@
+import pytest
+
 from bot.gateway.text import clean, is_text, safe_for_engine
 
 ALLOWED = frozenset({"help", "more_detail"})
@@ -42,3 +44,20 @@ def test_a_lone_surrogate_is_cleaned_out_so_the_text_can_be_sent_on() -> None:
     assert clean("hello \ud800there\udfff") == "hello there"
     clean("a\ud83d").encode("utf-8")  # would raise with the surrogate left in
     assert is_text("hello") and not is_text("a\ud800") and not is_text(5)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '/remind_me{"listed_number": "2"}',
+        '/book_place{"listed_number": "1"}',
+        '/affirm{"reminder_soon": "yes"}',
+    ],
+)
+def test_the_loops_buttons_reach_the_engine_as_pressed_once_offered(payload: str) -> None:
+    """ "Remind me: <place>" and "Yes, and 2 hours before" carry which one: lost as plain words."""
+    from bot.gateway.turns import BUTTON_INTENTS
+
+    assert safe_for_engine(payload, BUTTON_INTENTS, [payload]) == payload
+    assert safe_for_engine(payload, BUTTON_INTENTS, []) != payload, "typed by hand, never offered"
+    assert safe_for_engine("/couldnt_go", BUTTON_INTENTS) == "/couldnt_go"

@@ -19,6 +19,7 @@ LONG = {
     "address": "Harehills Lane, Leeds LS9 7BG",
     "phone": "0113 378 5005",
     "alternative": "The nearest other session is Digital drop-in at Leeds Central Library on Friday at 2pm.",
+    "was": "Wed 23 Sep 10:30am",
 }
 
 
