@@ -186,7 +186,10 @@ class Blocked:
         self._clock = clock
 
     def block(self, key: str, seconds: float) -> None:
-        self._until[key] = self._clock() + seconds
+        now = self._clock()
+        while self._until and next(iter(self._until.values())) <= now:  # oldest-set first
+            self._until.popitem(last=False)
+        self._until[key] = now + seconds
         self._until.move_to_end(key)
         while len(self._until) > self._max:
             self._until.popitem(last=False)

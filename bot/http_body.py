@@ -63,7 +63,7 @@ async def receive_limited(scope: Scope, receive: Receive, limit: int = MAX_BODY_
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGone
-        body += message.get("body", b"")
+        body += bytes(message.get("body", b""))
         if len(body) > limit:
             raise BodyTooLarge
         if not message.get("more_body", False):
