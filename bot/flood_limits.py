@@ -21,6 +21,24 @@ bot's own sending limit (Telegram) tells the sender once and then stays quiet.
 Checks run cheapest first, and each only consumes its own budget: turns refused by the queue
 use none of the sender's rate, and turns refused per sender none of the address's, so a sender
 flooding from a shared address costs its neighbours nothing.
+
+**Refusing is nearly free**, because a flood's messages share the gateway's event loop with
+everyone else's turns: `FloodGuard.refuse_at_once` answers, without awaiting anything, for a
+conversation whose queue is full and for a sender or address a limiter refused moments ago
+(`Blocked` remembers until when, so a flood costs no Redis round trip per message), and the
+REST webhook (bot/gateway/rest.py) asks it before building anything. Waiting turns wait on the
+conversation's lock in the gateway, before the engine is called, so they hold no engine
+connection, no action-server work and no slot of the engine client's connection pool.
+
+**Why the queue is per process, though the rates are shared.** With several gateway replicas,
+one sender's flood is spread over them (by connection or by request), and each replica lets at
+most one turn of the conversation run and `max_waiting` wait: at most `replicas` turns of one
+conversation reach the engines at once. How many reach them in all is the sender's rate,
+which *is* shared (Redis), so the flood still costs its sender: the engines serialise a
+conversation's turns with their lock store, where the few concurrent ones wait without using
+CPU, and at worst the flooder itself gets an apology. A shared queue would cost a Redis round
+trip on every resident's turn and need a lease that survives a replica dying mid-turn, for
+nothing the rates do not already bound.
 """
 
 from __future__ import annotations

@@ -250,6 +250,8 @@ async def test_a_flooding_sender_is_told_to_slow_down_and_others_are_answered(
         while sum(task.done() for task in flood) < 47:
             await asyncio.sleep(0.01)
         assert await say(client, "neighbour", "hello") == ["You said hello"]
+        held = [sender for sender, _ in engine.sent].count(flooder)
+        assert held == 1, "the two waiting turns wait in the gateway, holding no engine connection"
         engine.opened.set()
         replies = await asyncio.gather(*flood)
     slowed = [r for r in replies if r == [SLOW_DOWN]]
