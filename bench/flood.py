@@ -123,17 +123,24 @@ async def post_raw(
 async def flooder(url: str, phase: Phase, until: float, size: int, every: float) -> None:
     sender = f"flooder-{uuid.uuid4().hex[:8]}"
     host, port = url.removeprefix("http://").split(":")
-    connections = [
-        await asyncio.open_connection(host, int(port), local_addr=("127.0.0.1", 0)) for _ in range(size)
-    ]
+
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection(host, int(port), local_addr=("127.0.0.1", 0))
+
+    connections = [await connect() for _ in range(size)]
     try:
         while time.monotonic() < until:
             started = time.monotonic()
             bodies = [json.dumps({"sender": sender, "message": f"hello {n}"}).encode() for n in range(size)]
             jobs = [post_raw(c, host, b) for c, b in zip(connections, bodies, strict=True)]
-            for result in await asyncio.gather(*jobs, return_exceptions=True):
+            results = await asyncio.gather(*jobs, return_exceptions=True)
+            for number, result in enumerate(results):
                 if isinstance(result, BaseException):
+                    # Mostly a keep-alive connection the server closed as idle (uvicorn: 5 s)
+                    # just as the wave began: counted, and opened again for the next wave.
                     phase.flood_errors += 1
+                    connections[number][1].close()
+                    connections[number] = await connect()
                     continue
                 _, text = result
                 phase.flood_slowed += text == SLOW_DOWN
