@@ -2,16 +2,23 @@
 
     python bench/flood.py                       # the flood limits as configured (defaults)
     python bench/flood.py --limits off          # as before them: no queue, no rates (for comparison)
-    python bench/flood.py --duration 20 --waves-every 5
+    python bench/flood.py --rounds 3 --duration 15 --waves-every 5
+    python bench/flood.py --profile build/bench-flood   # py-spy flame graph of the gateway in a flood
 
 It starts the whole bot (`bot.stack.Stack`) on free ports against a fresh SQLite database, then
-runs two phases of `--duration` seconds with the same ten residents (each from an address of its
-own, 127.0.0.2-11; the flooder from 127.0.0.1): first quiet, then with a wave of `--flood` (500)
-concurrent messages from one sender every `--waves-every` seconds. Residents greet, ask a
-question, find help near a postcode and say goodbye, thinking about `--think` seconds between
-turns. It prints the residents' latencies in each phase (p50, p95, max), their apologies and
-slow-downs (both should be 0), the ratio of the p95s (target: at most 2), what the flooder got
-(answers, slow-downs, apologies) and how long a wave took; the last line is JSON.
+runs `--rounds` rounds of two phases of `--duration` seconds with the same ten residents (each
+from an address of its own, 127.0.0.2-11; the flooder from 127.0.0.1): quiet, and with a wave
+of `--flood` (500) concurrent messages from one sender every `--waves-every` seconds. The phases
+alternate quiet-flood, flood-quiet, ... so that the other work on a shared machine, which drifts
+over minutes, weighs on both alike. Residents greet, ask a question, find help near a postcode
+and say goodbye, thinking about `--think` seconds between turns.
+
+It prints the residents' latencies in each kind of phase, pooled over the rounds (p50, p95,
+max), their apologies and slow-downs (both should be 0), the ratio of the p95s (target: at most
+2) and each round's ratio, what the flooder got (answers, slow-downs, apologies), how long a
+wave took, the CPU each process used per phase, and the gateway's extra CPU per flood message
+(the flood phase's gateway CPU less the quiet phase's, over the messages: what a refusal costs,
+whatever else the machine is doing). The last line is JSON.
 """
 
 from __future__ import annotations
@@ -37,8 +44,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import free_port, percentile  # noqa: E402
-from bot.flood_limits import SLOW_DOWN  # noqa: E402
+from bench.load import cpu_seconds, free_port, percentile, process_tree  # noqa: E402
+from bot.messages import SLOW_DOWN  # noqa: E402
 
 APOLOGY = "Sorry, I'm having a problem"
 PATH = "/webhooks/rest/webhook"
@@ -57,6 +64,8 @@ class Phase:
     flood_apologies: int = 0
     flood_errors: int = 0
     wave_seconds: list[float] = field(default_factory=list)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    load_average: float = 0.0
 
 
 def said(response: httpx.Response) -> str:
@@ -114,17 +123,24 @@ async def post_raw(
 async def flooder(url: str, phase: Phase, until: float, size: int, every: float) -> None:
     sender = f"flooder-{uuid.uuid4().hex[:8]}"
     host, port = url.removeprefix("http://").split(":")
-    connections = [
-        await asyncio.open_connection(host, int(port), local_addr=("127.0.0.1", 0)) for _ in range(size)
-    ]
+
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection(host, int(port), local_addr=("127.0.0.1", 0))
+
+    connections = [await connect() for _ in range(size)]
     try:
         while time.monotonic() < until:
             started = time.monotonic()
             bodies = [json.dumps({"sender": sender, "message": f"hello {n}"}).encode() for n in range(size)]
             jobs = [post_raw(c, host, b) for c, b in zip(connections, bodies, strict=True)]
-            for result in await asyncio.gather(*jobs, return_exceptions=True):
+            results = await asyncio.gather(*jobs, return_exceptions=True)
+            for number, result in enumerate(results):
                 if isinstance(result, BaseException):
+                    # Mostly a keep-alive connection the server closed as idle (uvicorn: 5 s)
+                    # just as the wave began: counted, and opened again for the next wave.
                     phase.flood_errors += 1
+                    connections[number][1].close()
+                    connections[number] = await connect()
                     continue
                 _, text = result
                 phase.flood_slowed += text == SLOW_DOWN
@@ -141,7 +157,10 @@ def flood_process(url: str, seconds: float, size: int, every: float, results: An
     """The flooder in a process of its own: its client's work must not hold up the residents'
     event loop (httpx with 500 connections is slow), or the figures would measure the benchmark."""
     phase = Phase("flooder")
+    cpu = time.process_time()
     asyncio.run(flooder(url, phase, time.monotonic() + seconds, size, every))
+    # Its own CPU: on this machine the flood's client shares the 2 cores with the bot.
+    phase.cpu_seconds = {"flooder": round(time.process_time() - cpu, 2)}
     results.put(phase)
 
 
@@ -160,27 +179,66 @@ async def run_phase(url: str, name: str, args: argparse.Namespace, flood: bool) 
         process.join()
         for name_ in ("flood_answered", "flood_slowed", "flood_apologies", "flood_errors", "wave_seconds"):
             setattr(phase, name_, getattr(flooded, name_))
+        phase.cpu_seconds = dict(flooded.cpu_seconds)
     return phase
 
 
-def figures(phase: Phase) -> dict[str, Any]:
-    ordered = sorted(phase.latencies)
+def measured_phase(
+    url: str, name: str, args: argparse.Namespace, pids: dict[str, int], profile: Path | None = None
+) -> Phase:
+    """One phase, with the CPU each of the bot's processes used during it and the load average;
+    `profile`: a py-spy flame graph of the gateway during it, written there."""
+    trees = {process: process_tree(pid) for process, pid in pids.items()}
+    before = {process: cpu_seconds(tree) for process, tree in trees.items()}
+    load = os.getloadavg()[0]
+    spy = profile_gateway(profile, pids["gateway"], args.duration) if profile else None
+    phase = asyncio.run(run_phase(url, name, args, flood=name == "flood"))
+    if spy is not None:
+        spy.wait()
+    phase.cpu_seconds.update(
+        {process: round(cpu_seconds(tree) - before[process], 2) for process, tree in trees.items()}
+    )
+    phase.load_average = round(load, 2)
+    return phase
+
+
+def profile_gateway(out: Path, pid: int, seconds: float) -> subprocess.Popen[bytes]:
+    spy = Path(sys.executable).with_name("py-spy")
+    command = [str(spy), "record", "--pid", str(pid), "--duration", str(int(seconds)), "-o", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def figures(phases: list[Phase], flood_size: int) -> dict[str, Any]:
+    """Pooled over the rounds: the residents' latencies, what the flooder got, CPU per process."""
+    ordered = sorted(latency for phase in phases for latency in phase.latencies)
+    waves = [seconds for phase in phases for seconds in phase.wave_seconds]
+    cpu: dict[str, float] = {}
+    for phase in phases:
+        for process, seconds in phase.cpu_seconds.items():
+            cpu[process] = round(cpu.get(process, 0.0) + seconds, 2)
     return {
         "turns": len(ordered),
         "p50_ms": round(percentile(ordered, 0.5) * 1000, 1),
         "p95_ms": round(percentile(ordered, 0.95) * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1) if ordered else None,
-        "apologies": phase.apologies,
-        "slowed": phase.slowed,
+        "apologies": sum(phase.apologies for phase in phases),
+        "slowed": sum(phase.slowed for phase in phases),
+        "cpu_seconds": cpu,
+        "load_average": [phase.load_average for phase in phases],
         "flood": {
-            "waves": len(phase.wave_seconds),
-            "answered": phase.flood_answered,
-            "slowed": phase.flood_slowed,
-            "apologies": phase.flood_apologies,
-            "errors": phase.flood_errors,
-            "wave_seconds": [round(s, 2) for s in phase.wave_seconds],
+            "waves": len(waves),
+            "messages": len(waves) * flood_size,
+            "answered": sum(phase.flood_answered for phase in phases),
+            "slowed": sum(phase.flood_slowed for phase in phases),
+            "apologies": sum(phase.flood_apologies for phase in phases),
+            "errors": sum(phase.flood_errors for phase in phases),
+            "wave_seconds": [round(s, 2) for s in waves],
         },
     }
+
+
+def p95_ms(phase: Phase) -> float:
+    return percentile(sorted(phase.latencies), 0.95) * 1000
 
 
 def start_bot(limits: bool, log_dir: Path, tmp: str) -> Any:
@@ -216,37 +274,64 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=10)
     parser.add_argument("--flood", type=int, default=500, help="messages in one wave, all at once")
     parser.add_argument("--waves-every", type=float, default=5.0)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds of each phase")
+    parser.add_argument("--rounds", type=int, default=3, help="quiet and flood phases, alternating")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds of each phase")
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--logs", type=Path, default=ROOT / "build" / "bench-flood")
+    parser.add_argument("--profile", type=Path, default=None, help="write a py-spy flame graph here")
     args = parser.parse_args()
     args.logs.mkdir(parents=True, exist_ok=True)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
     began = datetime.now(UTC)
+    phases: dict[str, list[Phase]] = {"quiet": [], "flood": []}
+    rounds: list[float | None] = []
     with tempfile.TemporaryDirectory(prefix="bench-flood-") as tmp:
         stack = start_bot(args.limits == "on", args.logs, tmp)
         try:
             url = stack.ports.gateway_url
-            quiet = asyncio.run(run_phase(url, "quiet", args, flood=False))
-            flooded = asyncio.run(run_phase(url, "flood", args, flood=True))
+            pids = {name: process.pid for name, process in stack.processes.items()}
+            asyncio.run(run_phase(url, "warm-up", argparse.Namespace(**{**vars(args), "duration": 5}), False))
+            for number in range(args.rounds):
+                order = ("quiet", "flood") if number % 2 == 0 else ("flood", "quiet")
+                profile = args.profile / "gateway-flood.svg" if args.profile and number == 0 else None
+                done = {
+                    name: measured_phase(url, name, args, pids, profile if name == "flood" else None)
+                    for name in order
+                }
+                for name, phase in done.items():
+                    phases[name].append(phase)
+                quiet_p95 = p95_ms(done["quiet"])
+                rounds.append(round(p95_ms(done["flood"]) / quiet_p95, 2) if quiet_p95 else None)
         finally:
             stack.stop()
-    summary = {
+    summary: dict[str, Any] = {
         "limits": args.limits,
         "when": began.strftime("%Y-%m-%d %H:%M UTC"),
         "load_average_at_start": round(load, 2),
-        "quiet": figures(quiet),
-        "flood": figures(flooded),
+        "load_average_at_end": round(os.getloadavg()[0], 2),
+        "rounds": args.rounds,
+        "quiet": figures(phases["quiet"], args.flood),
+        "flood": figures(phases["flood"], args.flood),
+        "p95_ratio_each_round": rounds,
     }
     ratio = summary["flood"]["p95_ms"] / summary["quiet"]["p95_ms"] if summary["quiet"]["p95_ms"] else None
     summary["p95_ratio"] = round(ratio, 2) if ratio else None
+    messages = summary["flood"]["flood"]["messages"]
+    extra = summary["flood"]["cpu_seconds"].get("gateway", 0) - summary["quiet"]["cpu_seconds"].get(
+        "gateway", 0
+    )
+    summary["gateway_extra_cpu_us_per_flood_message"] = round(extra / messages * 1e6) if messages else None
     for name in ("quiet", "flood"):
         f = summary[name]
         print(
             f"{name:5}: {f['turns']} resident turns, p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, "
-            f"max {f['max_ms']} ms, apologies {f['apologies']}, told to slow down {f['slowed']}"
+            f"max {f['max_ms']} ms, apologies {f['apologies']}, told to slow down {f['slowed']}, "
+            f"CPU s {f['cpu_seconds']}, load average {f['load_average']}"
         )
-    print(f"p95 with the flood / without: {summary['p95_ratio']} (target <= 2)")
+    print(f"p95 with the flood / without: {summary['p95_ratio']} (target <= 2); each round: {rounds}")
+    print(f"gateway's extra CPU per flood message: {summary['gateway_extra_cpu_us_per_flood_message']} us")
     print(f"flooder: {summary['flood']['flood']}")
     print(json.dumps(summary, separators=(",", ":")), flush=True)
 

@@ -8,7 +8,7 @@ Before a turn reaches the engine, the channel asks `FloodGuard.turn(conversation
    they wait in the gateway instead, and a sender with more than `max_waiting` turns already
    waiting is refused at once.
 2. **A rate with a burst per sender** (a web chat id, an SMS number, a Telegram chat) and, for
-   the web chat, **per client address** (`client_address`): GCRA, the token bucket's
+   the web chat, **per client address** (`bot.proxies.client_address`): GCRA, the token bucket's
    bookkeeping in one number per key. In Redis (REDIS_URL, an atomic Lua script) when several
    gateways serve the same residents, in a bounded dict otherwise. Many residents can share an
    address (a library's wifi, a mobile network), so its limit is much wider than a sender's.
@@ -21,6 +21,24 @@ bot's own sending limit (Telegram) tells the sender once and then stays quiet.
 Checks run cheapest first, and each only consumes its own budget: turns refused by the queue
 use none of the sender's rate, and turns refused per sender none of the address's, so a sender
 flooding from a shared address costs its neighbours nothing.
+
+**Refusing is nearly free**, because a flood's messages share the gateway's event loop with
+everyone else's turns: `FloodGuard.refuse_at_once` answers, without awaiting anything, for a
+conversation whose queue is full and for a sender or address a limiter refused moments ago
+(`Blocked` remembers until when, so a flood costs no Redis round trip per message), and the
+REST webhook (bot/gateway/rest.py) asks it before building anything. Waiting turns wait on the
+conversation's lock in the gateway, before the engine is called, so they hold no engine
+connection, no action-server work and no slot of the engine client's connection pool.
+
+**Why the queue is per process, though the rates are shared.** With several gateway replicas,
+one sender's flood is spread over them (by connection or by request), and each replica lets at
+most one turn of the conversation run and `max_waiting` wait: at most `replicas` turns of one
+conversation reach the engines at once. How many reach them in all is the sender's rate,
+which *is* shared (Redis), so the flood still costs its sender: the engines serialise a
+conversation's turns with their lock store, where the few concurrent ones wait without using
+CPU, and at worst the flooder itself gets an apology. A shared queue would cost a Redis round
+trip on every resident's turn and need a lease that survives a replica dying mid-turn, for
+nothing the rates do not already bound.
 """
 
 from __future__ import annotations
@@ -36,24 +54,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import redis.asyncio as aioredis
-from starlette.requests import Request
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 # After telling a sender to slow down, refusals within this time are not told again.
 TELL_AGAIN_SECONDS = 60.0
-
-
-def client_address(request: Request) -> str:
-    """The web chat's client address, the key of its per-address limit.
-
-    Hook for trusted proxies: this is the TCP peer. Behind a proxy or ingress every resident
-    would share the proxy's address, so the address must then come from X-Forwarded-For, read
-    only when the peer is one of the configured trusted proxies (TRUSTED_PROXIES); that rule
-    belongs here, in one place.
-    """
-    return request.client.host if request.client else "unknown"
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,10 @@ class Limit:
     @classmethod
     def per_minute(cls, turns: float, burst: int) -> Limit:
         return cls(turns / 60, burst)
+
+
+# One slow-down message per conversation per TELL_AGAIN_SECONDS (`FloodGuard._told_now`).
+TELL_ONCE = Limit(1 / TELL_AGAIN_SECONDS, 1)
 
 
 class RateLimiter(Protocol):
@@ -180,6 +190,43 @@ def create_rate_limiter(redis_url: str | None) -> RateLimiter:
     return RedisRateLimiter(redis_url) if redis_url else MemoryRateLimiter()
 
 
+class Blocked:
+    """Keys a limiter refused, until the time it said a turn may go: a turn before then is
+    refused again without asking it (no Redis round trip per message of a flood).
+
+    Exact for GCRA: a refusal does not move the key's TAT, and turns let through elsewhere can
+    only move it later, so a key is never blocked for longer than the limiter would say. Bounded
+    and swept like `MemoryRateLimiter`."""
+
+    def __init__(self, max_keys: int = 100_000, clock: Clock = time.monotonic) -> None:
+        self._until: OrderedDict[str, float] = OrderedDict()
+        self._max = max_keys
+        self._clock = clock
+
+    def block(self, key: str, seconds: float) -> None:
+        now = self._clock()
+        while self._until and next(iter(self._until.values())) <= now:  # oldest-set first
+            self._until.popitem(last=False)
+        self._until[key] = now + seconds
+        self._until.move_to_end(key)
+        while len(self._until) > self._max:
+            self._until.popitem(last=False)
+
+    def remaining(self, key: str) -> float:
+        """Seconds until `key` may go again; 0 when it is not blocked."""
+        until = self._until.get(key)
+        if until is None:
+            return 0.0
+        left = until - self._clock()
+        if left <= 0:
+            del self._until[key]
+            return 0.0
+        return left
+
+    def __len__(self) -> int:
+        return len(self._until)
+
+
 class TurnQueue:
     """One turn at a time per key; at most `max_waiting` more wait, later ones are refused.
 
@@ -210,6 +257,10 @@ class TurnQueue:
         """Turns of this key running or waiting."""
         return self._keys.get(key, (None, 0))[1]
 
+    def full(self, key: str) -> bool:
+        """`admit` would refuse the key now."""
+        return self.waiting(key) > self._max_waiting
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -238,6 +289,7 @@ class FloodGuard:
         self._limiter = limiter
         self._limits = limits or FloodLimits()
         self._queue = TurnQueue(self._limits.max_waiting)
+        self._blocked = Blocked(clock=clock)
         # Who was told to slow down, and when: kept in this process (telling twice, from two
         # gateways, is harmless), bounded like any in-memory limit.
         self._told = MemoryRateLimiter(clock=clock)
@@ -247,6 +299,23 @@ class FloodGuard:
     @property
     def queue(self) -> TurnQueue:
         return self._queue
+
+    def refuse_at_once(self, conversation: str, address: str | None = None) -> Refusal | None:
+        """Why `turn` would refuse now, if that is known without awaiting anything: the
+        conversation's queue is full, or a limiter refused its sender or address moments ago.
+
+        The cheap first check of a flood's message (no limiter asked, nothing counted), so an
+        endpoint can answer it before building anything. None does not promise that `turn`
+        will take it."""
+        if self._queue.full(conversation):
+            return self._refusal(conversation, "queue", 0)
+        keys = [(f"sender:{conversation}", "sender")]
+        if address is not None:
+            keys.append((f"address:{address}", "address"))
+        for key, reason in keys:
+            if left := self._blocked.remaining(key):
+                return self._refusal(conversation, reason, math.ceil(left * 1000))
+        return None
 
     @contextlib.asynccontextmanager
     async def turn(self, conversation: str, address: str | None = None) -> AsyncIterator[Refusal | None]:
@@ -272,8 +341,9 @@ class FloodGuard:
         for key, limit, reason in checks:
             if not limit.on:
                 continue
-            wait = await self._wait_ms(key, limit)
+            wait = math.ceil(self._blocked.remaining(key) * 1000) or await self._wait_ms(key, limit)
             if wait:
+                self._blocked.block(key, wait / 1000)
                 return self._refusal(conversation, reason, wait)
         return None
 
@@ -297,7 +367,7 @@ class FloodGuard:
 
     def _told_now(self, conversation: str) -> bool:
         """True at most once a minute per conversation (a limit of its own, in memory)."""
-        return self._told.take_ms(conversation, Limit(1 / TELL_AGAIN_SECONDS, 1)) == 0
+        return self._told.take_ms(conversation, TELL_ONCE) == 0
 
     async def aclose(self) -> None:
         await self._limiter.aclose()

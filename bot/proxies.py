@@ -21,6 +21,7 @@ import ipaddress
 from functools import lru_cache
 
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from bot.settings import Settings
 
@@ -72,7 +73,16 @@ def forwarded_client(peer: str, forwarded_for: list[str], networks: tuple[Networ
 
 def client_address(request: HTTPConnection, settings: Settings) -> str:
     """The address a request came from: X-Forwarded-For only through TRUSTED_PROXIES."""
-    if request.client is None:
+    return client_address_of(request.scope, settings)
+
+
+def client_address_of(scope: Scope, settings: Settings) -> str:
+    """As `client_address`, from the ASGI scope (for plain ASGI endpoints: bot/gateway/rest.py)."""
+    client = scope.get("client")
+    if not client:
         return UNKNOWN
     networks = trusted_networks(settings.trusted_proxies)
-    return forwarded_client(request.client.host, request.headers.getlist("x-forwarded-for"), networks)
+    if not networks:
+        return str(client[0])
+    forwarded = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]
+    return forwarded_client(str(client[0]), forwarded, networks)

@@ -24,17 +24,15 @@ from starlette.staticfiles import StaticFiles
 from bot.channels import enabled_channels
 from bot.db.migrate import schema_problem
 from bot.db.session import ping as database_ping
-from bot.flood_limits import FloodGuard, FloodLimits, Limit, client_address, create_rate_limiter
+from bot.flood_limits import FloodGuard, FloodLimits, Limit, create_rate_limiter
 from bot.gateway.engine import RasaEngine, token_params
 from bot.gateway.readiness import EngineReadiness
+from bot.gateway.rest import RestWebhook
 from bot.gateway.security import SecurityHeadersMiddleware, wants_hsts
 from bot.gateway.state import create_state
-from bot.gateway.text import is_text
 from bot.gateway.turns import Conversations, forget_in_thread
-from bot.http_body import BodyTooLarge, NotJson, parse_json, read_limited
 from bot.local import LocalInfo, load_local
 from bot.loop.web import calendar_routes
-from bot.messages import slow_down
 from bot.outbound.wiring import desk_from, dispatcher_from, outbound_enabled
 from bot.privacy.contacts import ContactBook
 from bot.privacy.purge import purge_every_day
@@ -48,7 +46,6 @@ from bot.venues.search import geocoder_for
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MAX_SENDER_CHARS = 128
 
 
 def render_web_chat(local: LocalInfo) -> str:
@@ -61,34 +58,6 @@ def render_web_chat(local: LocalInfo) -> str:
 
 async def web_chat(request: Request) -> Response:
     return HTMLResponse(request.app.state.web_chat_page)
-
-
-async def rest_webhook(request: Request) -> Response:
-    """Rasa's REST channel format, so existing Rasa clients (and our web chat) work unchanged."""
-    try:
-        body = parse_json(await read_limited(request))
-    except BodyTooLarge:
-        return JSONResponse({"error": "Request too large"}, status_code=413)
-    except NotJson:
-        return JSONResponse({"error": 'Send JSON: {"sender": ..., "message": ...}'}, status_code=400)
-    sender, message = (body.get("sender"), body.get("message")) if isinstance(body, dict) else (None, None)
-    if not is_text(sender) or not sender or len(sender) > MAX_SENDER_CHARS:
-        return JSONResponse({"error": "'sender' must be a non-empty string"}, status_code=400)
-    if not isinstance(message, str):
-        return JSONResponse({"error": "'message' must be a string"}, status_code=400)
-    conversations: Conversations = request.app.state.conversations
-    conversation = conversations.conversation_id("web", sender)
-    async with conversations.guard.turn(conversation, client_address(request)) as refused:
-        if refused:  # a flood: this sender's turns wait for it, not everyone's
-            retry = {"Retry-After": str(round(refused.retry_after_seconds))}
-            return JSONResponse([slow_down().as_rest(sender)], headers=retry)
-        referral = body.get("referral")
-        if referral is not None and not message.strip():
-            # The web chat opened from a champion's link (/?ref=CODE): start with their code.
-            replies = await conversations.start("web", sender, str(referral)[:MAX_SENDER_CHARS])
-        else:
-            replies = await conversations.turn("web", sender, message)
-    return JSONResponse([reply.as_rest(sender) for reply in replies])
 
 
 async def health(request: Request) -> Response:
@@ -223,7 +192,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/", web_chat),
             Route("/health", health),
-            Route("/webhooks/rest/webhook", rest_webhook, methods=["POST"]),
+            Route("/webhooks/rest/webhook", RestWebhook(conversations, settings), methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             *(route for channel in channels for route in channel.routes),
             *outbound_routes(settings),

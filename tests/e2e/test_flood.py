@@ -49,6 +49,11 @@ def flood_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stac
         "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
         "PSEUDONYM_SECRET": SECRET,
         "POSTCODE_AREAS": "LS",
+        # The engine's deadline (2.5 s) is a speed target, and speed is bench/flood.py's to
+        # measure: on a machine shared by many test runs a turn can pass 2.5 s with no flood at
+        # all. Here an apology must mean that the engine was not given the turn, not that the
+        # machine was busy.
+        "ENGINE_TIMEOUT_SECONDS": "20",
     }
     setup_database(env)
     with running_stack(env, tmp_path_factory.mktemp("flood-logs")) as stack:
@@ -79,6 +84,11 @@ async def resident(url: str, number: int, started: asyncio.Event) -> list[tuple[
 
 
 async def flood_and_chat(url: str, flooder: str) -> tuple[list[list[str]], list[list[tuple[str, list[str]]]]]:
+    # One resident's chat first, so that what a cold stack does once (the first search, the
+    # first form) is not what the flood is blamed for.
+    warm = asyncio.Event()
+    warm.set()
+    await resident(url, RESIDENTS, warm)
     started = asyncio.Event()
     async with client(url, "127.0.0.1") as web:
         flood = [
@@ -125,4 +135,5 @@ def test_a_flood_from_one_sender_costs_only_that_sender(flood_stack: tuple[Stack
     most = DEFAULTS.sender_turn_burst + math.ceil(seconds * DEFAULTS.sender_turns_per_minute / 60) + 1
     assert seen <= most, f"the engine saw {seen} of the flooder's turns (at most {most})"
     assert len(answered) <= most and slowed == FLOOD - len(answered)
+    assert slowed >= FLOOD - most, "the flooder was told to slow down"
     assert all(APOLOGY not in "\n".join(replies) for replies in answered), "its own turns wait, not time out"

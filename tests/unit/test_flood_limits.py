@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.flood_limits import (
+    Blocked,
     FloodGuard,
     FloodLimits,
     Limit,
@@ -208,3 +209,89 @@ async def test_with_the_shared_limiter_down_turns_still_go(caplog: pytest.LogCap
         async with flood.turn("c", "10.0.0.1") as refusal:
             assert refusal is None
     assert sum("rate limit unavailable" in r.message for r in caplog.records) == 1
+
+
+class CountingLimiter(MemoryRateLimiter):
+    """The in-memory limiter, counting how often it is asked (as each ask is a Redis round trip)."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock=clock)
+        self.asked = 0
+
+    async def wait_ms(self, key: str, limit: Limit) -> int:
+        self.asked += 1
+        return await super().wait_ms(key, limit)
+
+
+async def test_a_key_the_limiter_refused_is_refused_again_without_asking_it_until_its_time() -> None:
+    clock = Clock()
+    limiter = CountingLimiter(clock)
+    flood = FloodGuard(
+        limiter, FloodLimits(sender=Limit(per_second=0.5, burst=2), address=Limit(0, 0)), clock=clock
+    )
+    for _ in range(2):
+        async with flood.turn("c") as refusal:
+            assert refusal is None
+    async with flood.turn("c") as refusal:
+        assert refusal and refusal.reason == "sender" and refusal.retry_after_seconds == 2.0
+    assert limiter.asked == 3
+    for _ in range(100):
+        assert flood.refuse_at_once("c") is not None
+        async with flood.turn("c") as refusal:
+            assert refusal and refusal.reason == "sender"
+    assert limiter.asked == 3, "a flood's messages cost no round trip to the limiter"
+    clock.now += 2
+    assert flood.refuse_at_once("c") is None
+    async with flood.turn("c") as refusal:
+        assert refusal is None, "the limiter is asked again when it said a turn could go"
+    assert limiter.asked == 4
+
+
+async def test_an_address_the_limiter_refused_is_refused_at_once_for_any_sender() -> None:
+    clock = Clock()
+    flood = guard(clock, sender=Limit(1, 5), address=Limit(per_second=1, burst=3))
+    for sender in range(4):
+        async with flood.turn(f"made-up-{sender}", "10.0.0.9"):
+            pass
+    refusal = flood.refuse_at_once("made-up-99", "10.0.0.9")
+    assert refusal and refusal.reason == "address"
+    assert flood.refuse_at_once("made-up-99", "10.0.0.10") is None, "another address is not held"
+    clock.now += 1
+    assert flood.refuse_at_once("made-up-99", "10.0.0.9") is None
+
+
+async def test_a_full_queue_is_refused_at_once_and_counts_nothing() -> None:
+    flood = guard(Clock(), max_waiting=1, sender=Limit(per_second=0.01, burst=3), address=Limit(0, 0))
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with flood.turn("c") as refusal:
+            assert refusal is None
+            await release.wait()
+
+    holders = [asyncio.create_task(hold()) for _ in range(2)]
+    await asyncio.sleep(0)
+    assert flood.refuse_at_once("other") is None
+    for _ in range(50):
+        refusal = flood.refuse_at_once("c")
+        assert refusal and refusal.reason == "queue"
+    assert flood.queue.waiting("c") == 2
+    release.set()
+    await asyncio.gather(*holders)
+    assert flood.refuse_at_once("c") is None
+    async with flood.turn("c") as refusal:
+        assert refusal is None, "the third of the burst of 3 is still there"
+
+
+def test_blocked_keys_expire_and_stay_bounded() -> None:
+    clock = Clock()
+    blocked = Blocked(max_keys=3, clock=clock)
+    for key in "abcd":
+        blocked.block(key, 5)
+    assert len(blocked) == 3 and blocked.remaining("a") == 0, "the oldest went first"
+    assert blocked.remaining("d") == 5
+    clock.now += 5
+    assert blocked.remaining("d") == 0 and blocked.remaining("b") == 0
+    assert len(blocked) == 1
+    blocked.block("e", 5)
+    assert len(blocked) == 1, "blocking sweeps the keys whose time has passed"

@@ -255,6 +255,8 @@ async def test_a_flooding_sender_is_told_to_slow_down_and_others_are_answered(
         while sum(task.done() for task in flood) < 47:
             await asyncio.sleep(0.01)
         assert await say(client, "neighbour", "hello") == ["You said hello"]
+        held = [sender for sender, _ in engine.sent].count(flooder)
+        assert held == 1, "the two waiting turns wait in the gateway, holding no engine connection"
         engine.opened.set()
         replies = await asyncio.gather(*flood)
     slowed = [r for r in replies if r == [SLOW_DOWN]]
@@ -272,3 +274,66 @@ async def test_many_made_up_senders_from_one_address_meet_its_limit(
         assert await say(client, "elsewhere", "hi") == ["You said hi"]
     assert [r == [SLOW_DOWN] for r in replies] == [False] * 5 + [True] * 3
     assert len(engine.sent) == 6
+
+
+async def test_behind_a_trusted_proxy_the_address_limit_is_each_residents_own(
+    tmp_path: Path, engine: GatedEngine
+) -> None:
+    """Through the ingress every request comes from the proxy: the limit must key on the
+    resident's address, which only the proxy's X-Forwarded-For can give."""
+    app = faked_app(
+        tmp_path, address_turn_burst=3, address_turns_per_minute=1, trusted_proxies="10.42.0.0/16"
+    )
+
+    async def from_(client: httpx.AsyncClient, sender: str, forwarded: str) -> list[str]:
+        response = await client.post(
+            "/webhooks/rest/webhook",
+            json={"sender": sender, "message": "hi"},
+            headers={"X-Forwarded-For": forwarded},
+        )
+        return [m.get("text", "") for m in response.json()]
+
+    async with web(app, "10.42.0.5") as proxy:
+        flood = [await from_(proxy, f"made-up-{n}", "203.0.113.7") for n in range(5)]
+        assert await from_(proxy, "neighbour", "203.0.113.8") == ["You said hi"]
+    async with web(app, "198.51.100.1") as stranger:  # not our proxy: its header is not believed
+        spoofed = [await from_(stranger, f"spoofer-{n}", f"203.0.113.{100 + n}") for n in range(5)]
+    assert [r == [SLOW_DOWN] for r in flood] == [False] * 3 + [True] * 2
+    assert [r == [SLOW_DOWN] for r in spoofed] == [False] * 3 + [True] * 2
+
+
+async def test_a_refusal_says_when_to_try_again_in_the_rest_format(
+    tmp_path: Path, engine: GatedEngine
+) -> None:
+    app = faked_app(tmp_path, sender_turn_burst=1, sender_turns_per_minute=2)
+    sender = 'Zoë "quotes" 🙂'
+    async with web(app) as client:
+        await say(client, sender, "hi")
+        refused = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "again"})
+        again = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "and again"})
+    for response in (refused, again):  # the first asks the limiter, the second is answered at once
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        assert response.json() == [{"recipient_id": sender, "text": SLOW_DOWN}]
+        assert 1 <= int(response.headers["retry-after"]) <= 30
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert len(engine.sent) == 1
+
+
+async def test_security_headers_leave_a_header_the_response_set_itself() -> None:
+    from bot.gateway.security import SecurityHeadersMiddleware
+
+    async def page(scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"x-frame-options", b"SAMEORIGIN")]}
+        )
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=SecurityHeadersMiddleware(page, hsts=True)),
+        base_url="http://gateway",
+    ) as client:
+        response = await client.get("/")
+    assert response.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["strict-transport-security"].startswith("max-age=")
