@@ -147,6 +147,26 @@ TOUCHED: tuple[Touch, ...] = (
     Touch(
         "rasa.engine.runner.dask",
         "DaskGraphRunner",
+        "__init__",
+        "wrapped",
+        "engine/graph_runner.py",
+        "in the engine started without TensorFlow, a model with a component that needs it (DIET,"
+        " TEDPolicy...) is refused as it loads, with a message saying why, instead of failing on a turn.",
+        build=graph_runner.refusing_models_needing_tensorflow,
+    ),
+    Touch(
+        "rasa.utils.tensorflow.callback",
+        "",
+        "tf",
+        "replaced",
+        "engine/no_tensorflow.py",
+        "`python -m engine` answers every import of tensorflow and keras with an inert placeholder"
+        " before Rasa loads (this module's is the first, through policy -> featurizers -> extractor"
+        " -> train_utils): no component of config.yml runs TensorFlow, which cost 450 MB per engine.",
+    ),
+    Touch(
+        "rasa.engine.runner.dask",
+        "DaskGraphRunner",
         "_graph_schema",
         "read",
         "engine/graph_runner.py",
