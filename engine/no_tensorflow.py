@@ -34,7 +34,14 @@ from typing import Any
 # The top-level packages answered with placeholders: TensorFlow, Keras, and the add-ons that
 # Rasa's dense featurizers import (tensorflow_hub, tensorflow_text).
 PACKAGES = frozenset(
-    {"tensorflow", "keras", "tensorflow_addons", "tensorflow_hub", "tensorflow_text", "tensorflow_probability"}
+    {
+        "tensorflow",
+        "keras",
+        "tensorflow_addons",
+        "tensorflow_hub",
+        "tensorflow_text",
+        "tensorflow_probability",
+    }
 )
 MARK = "__getonline_placeholder__"
 
@@ -136,7 +143,9 @@ def install() -> PlaceholderFinder:
         return finder
     real = [name for name in loaded() if not is_placeholder(sys.modules[name])]
     if real:
-        raise RuntimeError(f"TensorFlow is already imported ({real[0]}): install() must run before Rasa loads")
+        raise RuntimeError(
+            f"TensorFlow is already imported ({real[0]}): install() must run before Rasa loads"
+        )
     finder = PlaceholderFinder()
     sys.meta_path.insert(0, finder)
     return finder

@@ -58,14 +58,14 @@ class EngineStartTest(unittest.TestCase):
             "from rasa.nlu.classifiers.diet_classifier import DIETClassifier\n"
             "from rasa.nlu.selectors.response_selector import ResponseSelector\n"
             "from rasa.nlu.utils.spacy_utils import SpacyNLP\n"
-            "from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer\n"
+            "from rasa.nlu.featurizers.sparse_featurizer import count_vectors_featurizer as cvf\n"
             "from nlu.components.linear_classifier import LinearIntentClassifier\n"
             "from nlu.components.entities import GetOnlineEntityExtractor\n"
             "import spacy\n"
             "print(no_tensorflow.real_tensorflow_loaded())\n"
             "print('tensorflow' in sys.modules and no_tensorflow.is_placeholder(sys.modules['tensorflow']))\n"
             "print(no_tensorflow.needing_tensorflow([TEDPolicy, DIETClassifier, ResponseSelector,"
-            " MemoizationPolicy, RulePolicy, SpacyNLP, CountVectorsFeaturizer, LinearIntentClassifier,"
+            " MemoizationPolicy, RulePolicy, SpacyNLP, cvf.CountVectorsFeaturizer, LinearIntentClassifier,"
             " GetOnlineEntityExtractor]))\n"
             "maps = open('/proc/self/maps').read()\n"
             "print('libtensorflow' in maps or '_pywrap_tensorflow' in maps)\n"
@@ -76,7 +76,8 @@ class EngineStartTest(unittest.TestCase):
         self.assertEqual(placeholder, "True")
         self.assertEqual(
             needing,
-            "['rasa.core.policies.ted_policy.TEDPolicy', 'rasa.nlu.classifiers.diet_classifier.DIETClassifier',"
+            "['rasa.core.policies.ted_policy.TEDPolicy',"
+            " 'rasa.nlu.classifiers.diet_classifier.DIETClassifier',"
             " 'rasa.nlu.selectors.response_selector.ResponseSelector']",
         )
         self.assertEqual(mapped, "False")
