@@ -2,6 +2,7 @@
 
     python bench/compare.py                    # make bench-compare: about 6 minutes
     python bench/compare.py --quick            # shorter windows, for trying the script
+    python bench/compare.py --before /tmp/old  # also a checkout of an earlier commit: before/after
 
 Absolute times on a shared 2-core machine move with the other work on it; ratios taken in one
 run, one bot right after the other, move much less. For each bot this starts it (ours: engine,
@@ -104,6 +105,39 @@ def ours(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, int]]]:
         yield stack.ports.gateway_url, {name: process.pid for name, process in stack.processes.items()}
 
 
+# Started in the other checkout's own Python and code; prints where its bot is, then waits for stdin to close.
+_START_ELSEWHERE = """
+import json, sys
+sys.path[:0] = [sys.argv[1] + "/bench", sys.argv[1]]
+import load
+from pathlib import Path
+with load.our_bot(1, None, None, Path(sys.argv[2])) as stack:
+    pids = {name: process.pid for name, process in stack.processes.items()}
+    print(json.dumps({"url": stack.ports.gateway_url, "pids": pids}), flush=True)
+    sys.stdin.read()
+"""
+
+
+def elsewhere(checkout: Path, args: argparse.Namespace) -> Iterator[tuple[str, dict[str, int]]]:
+    """The bot of another checkout (an earlier commit), started by that checkout's own code."""
+    import subprocess
+
+    python = str(checkout / ".venv" / "bin" / "python")
+    command = [python, "-c", _START_ELSEWHERE, str(checkout), str(args.logs / "before")]
+    process = subprocess.Popen(
+        command, cwd=checkout, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        started = json.loads(process.stdout.readline() or "null")
+        if not started:
+            raise SystemExit(f"the bot in {checkout} did not start")
+        yield started["url"], started["pids"]
+    finally:
+        process.stdin.close()
+        process.wait(timeout=120)
+
+
 def stock(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, int]]]:
     load_baseline.build(rebuild=False)
     with load_baseline.stock_rasa(args.logs) as (url, pid):
@@ -140,7 +174,7 @@ def report(results: dict[str, dict[str, Any]], found: dict[str, float], started:
             f"{label:<36} {stock_bot[field]:>7} {unit:<3}{our_bot[field]:>8} {unit:<3}{found[key]:>6}x"
             f" {sense}{target:>5}x  {'yes' if met(key, found[key]) else 'NO'}"
         )
-    for result in (stock_bot, our_bot):
+    for result in results.values():
         parts = ", ".join(f"{process} {ms}" for process, ms in result["cpu_ms_per_turn"].items())
         generator = result["load_generator_cpu_ms_per_turn"]
         errors = f"{result['saturation_errors']} + {result['errors_at_50']}"
@@ -161,6 +195,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--quick", action="store_true", help="15 s windows, 4 s warm-up")
     parser.add_argument(
+        "--before", type=Path, help="also measure the bot of this checkout (an earlier commit)"
+    )
+    parser.add_argument(
         "--logs", type=Path, default=load.ROOT / "build" / "bench-compare", help="the processes' logs"
     )
     args = parser.parse_args()
@@ -178,9 +215,20 @@ def main() -> None:
             "Get Online", contextmanager(lambda: ours(args)), load.resident_conversation, args
         ),
     }
+    if args.before:
+        results["before"] = measure_bot(
+            f"Get Online before ({args.before})",
+            contextmanager(lambda: elsewhere(args.before, args)),
+            load.resident_conversation,
+            args,
+        )
     ended = uptime()
     found = ratios(results["ours"], results["stock"])
     report(results, found, started, ended)
+    if args.before:
+        earlier = ratios(results["before"], results["stock"])
+        print("before: " + ", ".join(f"{key} {value}x" for key, value in earlier.items()))
+        results["before"]["ratios"] = earlier
     print(
         json.dumps(
             {

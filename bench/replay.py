@@ -13,7 +13,9 @@ confidence check, goodbyes), and conversations of the fuzz test's odd and hostil
 (intent, confidence to 6 places, entities) and the replies (text, buttons, custom payloads); for
 each conversation, every action the engine ran, with the policy that chose it, and the slots
 set, from the engine's tracker (`GET /conversations/<id>/tracker`). `--check` compares all of it
-with a recording and prints the first differences.
+with a recording and prints the first differences; a list of places near a postcode is compared
+by its places and their distances only, since when each one's next session is depends on the
+time of day. The new recording is written beside the old one (`<name>.new.json`) either way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -94,10 +97,31 @@ def play(engine_url: str, token: str, played: list[tuple[str, list[str]]]) -> di
     return recording
 
 
+_VENUE = re.compile(r"^(\d+\. [^,]+, [^.]+(?:\.\d+)? miles?)", re.MULTILINE)
+
+
+def comparable(turn: dict[str, Any]) -> dict[str, Any]:
+    """A turn as compared: a list of places near a postcode keeps only each place and its distance,
+    since when a session is ("Next: today, 2pm", "Help is on now") depends on the time of day."""
+    replies = []
+    for reply in turn["replies"]:
+        text = reply.get("text") or ""
+        if text.startswith("Help near "):
+            reply = {**reply, "text": [match.group(1) for match in _VENUE.finditer(text)]}
+        replies.append(reply)
+    return {**turn, "replies": replies}
+
+
+def comparable_conversation(conversation: dict[str, Any] | None) -> dict[str, Any] | None:
+    if conversation is None:
+        return None
+    return {**conversation, "turns": [comparable(turn) for turn in conversation["turns"]]}
+
+
 def differences(before: dict[str, Any], after: dict[str, Any], limit: int = 10) -> list[str]:
     found = []
     for sender in sorted(set(before) | set(after)):
-        old, new = before.get(sender), after.get(sender)
+        old, new = comparable_conversation(before.get(sender)), comparable_conversation(after.get(sender))
         if old == new:
             continue
         if old is None or new is None:
@@ -138,6 +162,7 @@ def main() -> None:
         args.record.write_text(json.dumps(recording, indent=1, ensure_ascii=False), encoding="utf-8")
         print(f"recorded {len(recording)} conversations, {turns} turns, {actions} actions: {args.record}")
         return
+    args.check.with_suffix(".new.json").write_text(json.dumps(recording, indent=1, ensure_ascii=False))
     before = json.loads(args.check.read_text(encoding="utf-8"))
     found = differences(before, recording)
     if found:
