@@ -232,7 +232,7 @@ TOUCHED: tuple[Touch, ...] = (
         "replaced",
         "engine/tracker_store.py",
         "on SQLite, a pooled engine in WAL mode instead of a new connection and a full fsync per query"
-        " (set in CachedSQLTrackerStore.__init__, not by apply()).",
+        " (set in CachedSQLTrackerStore.__init__, not by apply()); the per-turn queries use it directly.",
         on_instances=True,
     ),
     Touch(
