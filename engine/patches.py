@@ -6,7 +6,9 @@ listed here, in `TOUCHED`, with the reason; docs/architecture.md has the same li
 
 `apply()` is called once, by the gateway channel as Rasa creates it (`GatewayInput.from_credentials`
 in engine/channel.py): the first of our code that `rasa run` runs, before it loads the model, the
-tracker store or the lock store. It refuses to start on any Rasa but the pinned one (internals
+tracker store or the lock store. (The engine is started as `python -m engine run`, which first
+installs engine/no_tensorflow.py's placeholders; that changes no Rasa attribute, so it is listed
+here but not installed by `apply()`.) It refuses to start on any Rasa but the pinned one (internals
 change without notice between releases), checks that every listed name is still there, and
 installs the replacements. A second call changes nothing. Importing a module of engine/
 changes nothing either.
