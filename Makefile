@@ -10,7 +10,7 @@ SPACY_DIR := build/spacy/getonline_en
 PIP_FLAGS := --disable-pip-version-check --no-input
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help setup run test unit e2e engine-unit system-packages lint typecheck validate format nlu-report bench clean
+.PHONY: help setup run test unit e2e engine-unit system-packages lint typecheck validate format nlu-report bench bench-compare clean
 
 help:
 	@echo "make run        set everything up, then run the bot on http://127.0.0.1:8000/"
@@ -21,6 +21,7 @@ help:
 	@echo "make engine-unit the tests of engine/patches.py, in the engine's Python"
 	@echo "make nlu-report evaluate the NLU on the held-out set into docs/nlu-report.md"
 	@echo "make bench      run the benchmarks under bench/"
+	@echo "make bench-compare  our bot against a stock rasa init bot, in one run: the four ratios (~6 min)"
 	@echo "make typecheck mypy (strict) over bot/, actions/, engine/ and nlu/"
 
 # --- system programs the tests run ---------------------------------------------------------------
@@ -117,6 +118,11 @@ nlu-report: setup
 
 bench: setup
 	@for script in bench/*.py; do echo "==> $$script"; $(PY) $$script || exit 1; done
+
+# Issue 18's four ratios (saturation, p95 at 50 residents, CPU per turn, engine memory) against a
+# stock `rasa init` bot, both measured in this one run (docs/performance.md).
+bench-compare: setup
+	$(PY) bench/compare.py
 
 clean:
 	rm -rf build models var/test-* .pytest_cache

@@ -89,7 +89,7 @@ def build(rebuild: bool) -> None:
 
 
 @contextmanager
-def stock_rasa(log_dir: Path) -> Iterator[tuple[str, int]]:
+def stock_rasa(log_dir: Path, ready_timeout: float = 300) -> Iterator[tuple[str, int]]:
     """`rasa run --enable-api` on a free port; yields its URL and process id."""
     port = load.free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -105,7 +105,7 @@ def stock_rasa(log_dir: Path) -> Iterator[tuple[str, int]]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_for_model(url, process)
+            wait_for_model(url, process, ready_timeout)
             yield url, process.pid
         finally:
             process.terminate()

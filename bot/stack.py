@@ -138,10 +138,12 @@ class Stack:
     def engine_command(self, port: int) -> list[str]:
         # The token is on the command line (Rasa reads it from nowhere else): the engine runs on
         # a developer's own machine here, and alone in its container in a deployment.
+        # `python -m engine run` is `rasa run` in a process that never loads TensorFlow
+        # (engine/__main__.py).
         return [
             str(ENGINE_PYTHON),
             "-m",
-            "rasa",
+            "engine",
             "run",
             "--enable-api",
             "--interface",

@@ -58,4 +58,4 @@ USER 10001:10001
 EXPOSE 5005
 # As bot/stack.py runs it, but on every interface of the container: the engine must still never
 # be published (docker-compose.yml and deploy/k8s keep it on the private network).
-CMD ["sh", "-c", "exec python -m rasa run --enable-api --interface 0.0.0.0 --port 5005 --model \"models/$(cat models/current)\" --endpoints endpoints.yml --credentials credentials.yml --auth-token \"$ENGINE_AUTH_TOKEN\""]
+CMD ["sh", "-c", "exec python -m engine run --enable-api --interface 0.0.0.0 --port 5005 --model \"models/$(cat models/current)\" --endpoints endpoints.yml --credentials credentials.yml --auth-token \"$ENGINE_AUTH_TOKEN\""]

@@ -11,11 +11,15 @@ dask runner raises).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
+
+from engine import no_tensorflow
 
 
 def _needed(schema: GraphSchema, targets: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -45,3 +49,17 @@ def run_in_order(
         return dict(value(target) for target in run_targets)
     except RuntimeError as error:
         raise GraphRunError("Error running runner.") from error
+
+
+def refusing_models_needing_tensorflow(original: Callable[..., None]) -> Callable[..., None]:
+    """Before the model's nodes load: stop if one of them needs the TensorFlow that the engine
+    started by `python -m engine` does not load (engine/no_tensorflow.py). Rasa logs the
+    refusal ("Could not load model due to ...") and serves no model. Without the placeholders
+    (`rasa run`, `rasa train`) it checks nothing."""
+
+    @functools.wraps(original)
+    def __init__(self: DaskGraphRunner, graph_schema: GraphSchema, *args: Any, **kwargs: Any) -> None:
+        no_tensorflow.refuse_models_needing_it(node.uses for node in graph_schema.nodes.values())
+        original(self, graph_schema, *args, **kwargs)
+
+    return __init__

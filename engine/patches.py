@@ -6,7 +6,9 @@ listed here, in `TOUCHED`, with the reason; docs/architecture.md has the same li
 
 `apply()` is called once, by the gateway channel as Rasa creates it (`GatewayInput.from_credentials`
 in engine/channel.py): the first of our code that `rasa run` runs, before it loads the model, the
-tracker store or the lock store. It refuses to start on any Rasa but the pinned one (internals
+tracker store or the lock store. (The engine is started as `python -m engine run`, which first
+installs engine/no_tensorflow.py's placeholders; that changes no Rasa attribute, so it is listed
+here but not installed by `apply()`.) It refuses to start on any Rasa but the pinned one (internals
 change without notice between releases), checks that every listed name is still there, and
 installs the replacements. A second call changes nothing. Importing a module of engine/
 changes nothing either.
@@ -135,6 +137,16 @@ TOUCHED: tuple[Touch, ...] = (
         "the kept session times out as Rasa's own sessions do.",
     ),
     Touch(
+        "rasa.shared.core.events",
+        "Event",
+        "resolve_by_type",
+        "wrapped",
+        "engine/speedups.py",
+        "every event read walked all of Event's subclasses to find its class (3% of the engine's busy"
+        " time); the class found for each event name is kept.",
+        build=speedups._resolving_by_type_once,
+    ),
+    Touch(
         "rasa.engine.runner.dask",
         "DaskGraphRunner",
         "run",
@@ -143,6 +155,26 @@ TOUCHED: tuple[Touch, ...] = (
         "the model's small graph runs in plain order, not through dask's scheduler (a tenth of the"
         " engine's busy time); the same calls, results and errors.",
         build=lambda _original: graph_runner.run_in_order,
+    ),
+    Touch(
+        "rasa.engine.runner.dask",
+        "DaskGraphRunner",
+        "__init__",
+        "wrapped",
+        "engine/graph_runner.py",
+        "in the engine started without TensorFlow, a model with a component that needs it (DIET,"
+        " TEDPolicy...) is refused as it loads, with a message saying why, instead of failing on a turn.",
+        build=graph_runner.refusing_models_needing_tensorflow,
+    ),
+    Touch(
+        "rasa.utils.tensorflow.callback",
+        "",
+        "tf",
+        "replaced",
+        "engine/no_tensorflow.py",
+        "`python -m engine` answers every import of tensorflow and keras with an inert placeholder"
+        " before Rasa loads (this module's is the first, through policy -> featurizers -> extractor"
+        " -> train_utils): no component of config.yml runs TensorFlow, which cost 450 MB per engine.",
     ),
     Touch(
         "rasa.engine.runner.dask",
@@ -202,7 +234,7 @@ TOUCHED: tuple[Touch, ...] = (
         "replaced",
         "engine/tracker_store.py",
         "on SQLite, a pooled engine in WAL mode instead of a new connection and a full fsync per query"
-        " (set in CachedSQLTrackerStore.__init__, not by apply()).",
+        " (set in CachedSQLTrackerStore.__init__, not by apply()); the per-turn queries use it directly.",
         on_instances=True,
     ),
     Touch(

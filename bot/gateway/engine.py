@@ -82,6 +82,9 @@ def parse_turn(body: Any) -> EngineTurn:
     return EngineTurn([m for m in body["messages"] if isinstance(m, dict)], understood)
 
 
+KEPT_CONNECTIONS = 100  # per engine replica: httpx's own limit on connections at once, all kept alive
+
+
 class RasaEngine:
     def __init__(
         self, base_urls: list[str] | str, timeout_seconds: float, auth_token: str | None = None
@@ -91,8 +94,14 @@ class RasaEngine:
             raise ValueError("at least one engine URL is needed")
         self._timeout = timeout_seconds
         params = token_params(auth_token)
+        # Every turn waiting for the engine holds a connection; httpx keeps only 20 alive by
+        # default, so with more residents at once each turn past the 20th opened a new TCP
+        # connection and closed it afterwards (bench/load.py, py-spy: connect and close were a
+        # tenth of the gateway's time at 50 residents). Keep as many as may be in use.
+        limits = httpx.Limits(max_connections=KEPT_CONNECTIONS, max_keepalive_connections=KEPT_CONNECTIONS)
         self._clients = [
-            httpx.AsyncClient(base_url=url, timeout=timeout_seconds, params=params) for url in urls
+            httpx.AsyncClient(base_url=url, timeout=timeout_seconds, params=params, limits=limits)
+            for url in urls
         ]
         self._next = itertools.cycle(range(len(self._clients)))
 

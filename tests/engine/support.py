@@ -18,6 +18,7 @@ def start_from_rasa_as_shipped(test: unittest.TestCase) -> None:
         for container, name, original in originals:
             setattr(container, name, original)
         speedups._Domain.needed = True
+        speedups._EVENT_CLASSES.clear()
 
     restore()
     test.addCleanup(restore)

@@ -178,3 +178,29 @@ class SessionTest(unittest.IsolatedAsyncioTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EventClassTest(unittest.TestCase):
+    def setUp(self) -> None:
+        start_from_rasa_as_shipped(self)
+
+    def test_every_event_name_resolves_to_the_class_rasa_finds(self) -> None:
+        from rasa.shared.core.events import Event, UserUttered
+        from rasa.shared.utils.common import all_subclasses
+
+        names = sorted({klass.type_name for klass in all_subclasses(Event)})
+        shipped = {name: Event.resolve_by_type(name) for name in names}
+        patches.apply()
+        self.assertEqual({name: Event.resolve_by_type(name) for name in names}, shipped)
+        self.assertEqual({name: Event.resolve_by_type(name) for name in names}, shipped)  # kept
+        self.assertIs(speedups._EVENT_CLASSES["user"], UserUttered)
+
+    def test_unknown_names_are_answered_as_rasa_answers_them(self) -> None:
+        from rasa.shared.core.events import Event, SlotSet
+
+        patches.apply()
+        with self.assertRaises(ValueError):
+            Event.resolve_by_type("no_such_event")
+        self.assertIs(Event.resolve_by_type("no_such_event", SlotSet), SlotSet)
+        self.assertIsNone(Event.resolve_by_type("topic"))
+        self.assertNotIn("no_such_event", speedups._EVENT_CLASSES)

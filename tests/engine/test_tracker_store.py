@@ -57,6 +57,38 @@ class CachedStoreTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual([event.text for event in again.events if isinstance(event, UserUttered)], ["hi"])
         self.assertIsNone(await store.retrieve("nobody"))
 
+    async def test_a_turn_that_was_not_saved_is_not_served_from_memory(self) -> None:
+        store = self.store()
+        tracker = DialogueStateTracker.from_events("resident", [UserUttered("hi", {"name": "greet"})])
+        await store.save(tracker)
+        tracker.update(SlotSet("need", "wifi"))  # a turn that failed before it was saved
+        again = await store.retrieve("resident")
+        assert again is not None
+        self.assertIsNot(again, tracker)
+        self.assertIsNone(again.get_slot("need"))
+
+    async def test_rows_deleted_in_the_database_are_not_served_from_memory(self) -> None:
+        store = self.store()
+        await store.save(DialogueStateTracker.from_events("resident", [UserUttered("hi", {"name": "greet"})]))
+        with store.engine.begin() as connection:  # as "forget me" and the purge delete them
+            connection.execute(store.SQLEvent.__table__.delete())
+        self.assertIsNone(await store.retrieve("resident"))
+
+    async def test_every_turn_stores_exactly_the_new_events(self) -> None:
+        store = self.store()
+        tracker = DialogueStateTracker.from_events("resident", [UserUttered("hi", {"name": "greet"})])
+        for turn in range(3):
+            await store.save(tracker)
+            served = await store.retrieve("resident")
+            self.assertIs(served, tracker)
+            tracker.update(ActionExecuted("action_listen"))
+            tracker.update(UserUttered(f"turn {turn}", {"name": "greet"}))
+        await store.save(tracker)
+        store.drop_cached("resident")
+        read = await store.retrieve("resident")
+        assert read is not None
+        self.assertEqual([e.as_dict() for e in read.events], [e.as_dict() for e in tracker.events])
+
 
 if __name__ == "__main__":
     unittest.main()
