@@ -146,9 +146,9 @@ class ActionCallbackStart(Action):
         waiting = await asyncio.to_thread(service.existing, context(), tracker.sender_id, now())
         if waiting is not None:
             send(dispatcher, waiting)
-            return [SlotSet(OPEN, True)]
+            return [SlotSet(OPEN, "waiting")]
         reset = [SlotSet(name, None) for name in dialogue.STEPS]
-        return [*reset, SlotSet(dialogue.OTHER_NUMBER, False), SlotSet(OPEN, False)]
+        return [*reset, SlotSet(dialogue.OTHER_NUMBER, False), SlotSet(OPEN, "none")]
 
 
 class ActionCallbackSave(Action):
