@@ -258,7 +258,7 @@ def telegram(
 
 def test_telegram_call_back_typed_and_checked(telegram: TelegramGateway, e2e_env: dict[str, str]) -> None:
     user: TelegramUser = telegram.new_user()
-    say(telegram, user, "can i speak to a human", "Yes, ring me back")
+    say(telegram, user, "can i speak to a human", "ring you back, within 2 working days")
     say(telegram, user, "yes", "What would you like help with?")
     say(telegram, user, "my email", "When is best to ring you?")
     say(telegram, user, "Any time", "first name")
