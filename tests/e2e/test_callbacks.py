@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import yaml
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.db.models import CallbackRequest
+from bot.db.models import CallbackRequest, OutboundMessage
 from bot.db.session import session_scope
 from bot.gateway.app import create_app
 from bot.outbound import ContactCipher
@@ -25,8 +26,9 @@ from bot.settings import ROOT, Settings, get_settings
 from bot.stack import Stack
 from tests.e2e.conftest import E2E_SECRET, Resident
 from tests.e2e.telegram_fixtures import TelegramGateway, start_gateway
+from tests.e2e.test_loop import send_due, telegram_env
 from tests.e2e.test_sms import PUBLIC, TOKEN, Phone
-from tests.e2e.test_telegram import say, texts
+from tests.e2e.test_telegram import has_text, say, texts
 from tests.fakes.telegram_api import TelegramUser
 
 HOLDOUT = yaml.safe_load((ROOT / "tests" / "nlu" / "holdout.yml").read_text())["nlu"]
@@ -256,7 +258,9 @@ def telegram(
         gateway.fake.stop()
 
 
-def test_telegram_call_back_typed_and_checked(telegram: TelegramGateway, e2e_env: dict[str, str]) -> None:
+def test_telegram_call_back_typed_and_checked(
+    telegram: TelegramGateway, e2e_env: dict[str, str], stack: Stack
+) -> None:
     user: TelegramUser = telegram.new_user()
     say(telegram, user, "can i speak to a human", "ring you back, within 2 working days")
     say(telegram, user, "yes", "What would you like help with?")
@@ -271,3 +275,17 @@ def test_telegram_call_back_typed_and_checked(telegram: TelegramGateway, e2e_env
     [request] = requests_of(e2e_env["DATABASE_URL"], conversation)
     assert cipher().decrypt(request.phone_encrypted or "") == "+447400654321"
     assert "7400654321" not in tracker_text(e2e_env["TRACKER_STORE_URL"], conversation)
+
+    # Not rung by the promised time: told kindly through the outbound messages (the dispatcher
+    # run as operators run it, at a moment after the due time; never at night).
+    with session_scope(e2e_env["DATABASE_URL"]) as session:
+        [notice] = session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.conversation_id == conversation, OutboundMessage.kind == "callback_overdue"
+            )
+        ).all()
+        assert notice.status == "pending" and notice.contact_id is not None
+    mark = telegram.fake.mark()
+    send_due(telegram_env(stack, e2e_env, telegram), request.due_at + timedelta(minutes=1))
+    calls = telegram.fake.wait_until(has_text(user, "taking longer than we said"), mark)
+    assert any("0113 222 4444" in text for text in texts(calls, user))
