@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import ReplyAction
+from actions.common import ReplyAction, send
+from bot.callbacks.service import offer
 from bot.kb import answers
 from bot.local import cached_local
 from bot.privacy import notice
@@ -16,11 +18,19 @@ from bot.replies import Reply
 from bot.settings import get_settings
 
 
-class ActionHumanHandoff(ReplyAction):
-    action_name = "action_human_handoff"
+class ActionHumanHandoff(Action):
+    """The helpline and a champion's place, then a call back from a champion offered (issue 15)."""
 
-    def reply(self, tracker: Tracker) -> Reply:
-        return answers.human_handoff(cached_local(get_settings().local_file))
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        handoff = answers.human_handoff(cached_local(get_settings().local_file))
+        dispatcher.utter_message(text=handoff.text)
+        send(dispatcher, callback_offer())
+        return [SlotSet("callback_reason", None)]
 
 
 class ActionForgetMe(ReplyAction):
@@ -55,3 +65,9 @@ class ActionForgetConfirmed(Action):
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(json_message={"forget": True})
         return []
+
+
+def callback_offer() -> Reply:
+    from actions.callback import context
+
+    return offer(context())

@@ -51,6 +51,15 @@ class Privacy(BaseModel):
     removed: str
 
 
+class CallBacks(BaseModel):
+    """The call-back promise residents are told (issue 15): by when, and from which number."""
+
+    model_config = ConfigDict(extra="forbid")
+    within_working_days: int = 2
+    calls_from_prefix: str = "0113"
+    source: str = ""
+
+
 class LocalInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
     programme: str
@@ -65,6 +74,7 @@ class LocalInfo(BaseModel):
     emergency: str
     privacy: Privacy
     popular_topics: tuple[str, ...] = ()
+    callbacks: CallBacks = CallBacks()
 
 
 def load_local(path: Path) -> LocalInfo:

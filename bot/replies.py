@@ -56,3 +56,5 @@ FIND_HELP = Button("Find help near me", intent_payload("find_help"))
 MENU = Button("Menu", intent_payload("help"))
 ASK_QUESTION = Button("Ask a question", intent_payload("ask_question"))
 TALK_TO_PERSON = Button("Talk to a person", intent_payload("human_handoff"))
+# Issue 15: a call back from a Digital Champion (the form starts; bot/callbacks).
+RING_ME_BACK = Button("Ring me back", intent_payload("request_callback"))

@@ -28,20 +28,33 @@ class StaffUserView(StaffView, model=StaffUser):
     category = "Records"
     can_create = False
     can_delete = False
-    column_list = [StaffUser.email, StaffUser.role, StaffUser.active, StaffUser.last_login_at]
+    column_list = [
+        StaffUser.email,
+        StaffUser.role,
+        StaffUser.organisation,
+        StaffUser.active,
+        StaffUser.last_login_at,
+    ]
     column_details_list = [
         StaffUser.email,
         StaffUser.role,
+        StaffUser.organisation,
         StaffUser.active,
         StaffUser.created_at,
         StaffUser.last_login_at,
     ]
-    column_labels = {"email": "Email", "role": "Role", "active": "Can log in", "last_login_at": "Last login"}
+    column_labels = {
+        "email": "Email",
+        "role": "Role",
+        "organisation": "Organisation",
+        "active": "Can log in",
+        "last_login_at": "Last login",
+    }
     column_searchable_list = [StaffUser.email]
     column_filters = [
         StaticValuesFilter(StaffUser.role, [(r.value, r.value.title()) for r in StaffRole], title="Role")
     ]
-    form_columns = [StaffUser.role, StaffUser.active]
+    form_columns = [StaffUser.role, StaffUser.organisation, StaffUser.active]
     form_overrides = {"role": SelectField}
     form_args = {
         "role": {
@@ -51,6 +64,11 @@ class StaffUserView(StaffView, model=StaffUser):
             ),
         },
         "active": {"description": "Untick to stop this person logging in (their changes stay in the log)."},
+        "organisation": {
+            "description": (
+                "A champion or editor sees only the call-back requests assigned to this organisation."
+            )
+        },
     }
 
     def audit_label(self, data: dict[str, Any], model: Any) -> str:

@@ -7,6 +7,7 @@ the login on every one of its routes (and on the pages added with `expose`), ask
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,11 +139,21 @@ class StaffAdmin(Admin):
     @login_required
     async def index(self, request: Request) -> Response:
         counts = await anyio.to_thread.run_sync(self._counts)
-        return await self.templates.TemplateResponse(request, "sqladmin/index.html", {"counts": counts})
+        overdue = await anyio.to_thread.run_sync(self._overdue, request.state.staff)
+        return await self.templates.TemplateResponse(
+            request, "sqladmin/index.html", {"counts": counts, "overdue_callbacks": overdue}
+        )
 
     def _counts(self) -> dict[str, int]:
         with Session(get_engine(self.database_url)) as session:
             return listing_counts(session)
+
+    def _overdue(self, staff: Any) -> list[Any]:
+        """Call backs past their promised time, for this staff member (issue 15)."""
+        from bot.admin.callbacks import overdue_rows
+
+        with Session(get_engine(self.database_url)) as session:
+            return overdue_rows(session, staff, datetime.now(UTC))
 
 
 def build_admin(
@@ -150,6 +161,7 @@ def build_admin(
 ) -> StaffAdmin:
     """The admin at /admin with every view, in the order the menu shows them."""
     from bot.admin.bookings import LOOP_PAGES
+    from bot.admin.callbacks import CALLBACK_PAGES
     from bot.admin.kb_review import KnowledgeBasePage
     from bot.admin.pages import PAGES
     from bot.admin.teach import TeachPage
@@ -160,6 +172,7 @@ def build_admin(
         *LISTING_VIEWS,
         *PAGES,
         *LOOP_PAGES,
+        *CALLBACK_PAGES,
         KnowledgeBasePage,
         TeachPage,
         AuditView,

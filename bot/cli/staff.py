@@ -35,13 +35,18 @@ def _read_password() -> str:
     show_default=True,
     help="admin: also manages staff accounts and may delete; editor: keeps the listings.",
 )
-def add_staff(email: str, role: str) -> None:
+@click.option(
+    "--organisation",
+    default=None,
+    help="The organisation (as listed) whose call-back requests this champion or editor sees.",
+)
+def add_staff(email: str, role: str, organisation: str | None) -> None:
     """Create a staff account for /admin and /reports (the password is asked for)."""
     prepare_database()
     password = _read_password()
     try:
         with session_scope(get_settings().database_url) as session:
-            user = create_staff(session, email, password, StaffRole(role))
+            user = create_staff(session, email, password, StaffRole(role), organisation)
             created = f"Created {user.role.value} account {user.email}."
     except AccountError as error:
         raise click.ClickException(str(error)) from None

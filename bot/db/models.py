@@ -327,6 +327,12 @@ class StaffUser(Base):
     # Every session cookie carries the number it was made under: raising it ends them all at
     # once (logout, a new password, a deactivated account). Migration 0004.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The organisation a champion or editor works for: they see only the call-back requests
+    # assigned to it (admins see all). Migration 0008.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    organisation: Mapped[Organisation | None] = relationship()
 
 
 class AuditEntry(Base):
@@ -610,3 +616,65 @@ class TaughtMessage(Base):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- Call-back requests (issue 15: a person when a person is needed; see bot/callbacks) ---
+
+
+class CallbackStatus(enum.StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    CALLED = "called"  # a champion spoke to them; done once the outcome is recorded
+    NOT_REACHED = "not_reached"  # rang, no answer: tried again (attempts counts the tries)
+    DONE = "done"
+    CANCELLED = "cancelled"  # by the resident
+
+
+class CallbackOutcome(enum.StrEnum):
+    HELPED = "helped"
+    REFERRED = "referred"  # referred to a session
+    NO_ANSWER = "no_answer"
+    NOT_NEEDED = "not_needed"
+
+
+class CallbackRequest(Base):
+    """A resident's request to be rung by a Digital Champion.
+
+    `phone_encrypted` and `name_encrypted` are Fernet tokens (bot.outbound.cipher), set only
+    with the resident's consent and emptied when the request is closed or cancelled, on "forget
+    me" and at the retention purge; the rest (status, times, outcome, organisation) stays for
+    the reports. `outcode` is the area only ("LS9"), never an address. `priority` is set when
+    the request came from the safe route (a scam in progress, distress).
+    """
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (Index("ix_callback_requests_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=CallbackStatus.NEW.value, index=True)
+    priority: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    topic: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    preferred_time: Mapped[str] = mapped_column(String(20), default="any", server_default="any")
+    outcode: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
+    phone_kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    name_encrypted: Mapped[str | None] = mapped_column(Text)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    assigned_to: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    overdue_told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"Call back {self.id}"

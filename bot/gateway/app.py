@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.callbacks.gateway import CallbackGate
 from bot.channels import enabled_channels
 from bot.db.migrate import schema_problem
 from bot.db.session import ping as database_ping
@@ -109,6 +110,21 @@ def build_conversations(
         readiness=readiness or EngineReadiness(engine.ready, settings.engine_down_deadline_seconds),
         guard=build_guard(settings),
         outbound=desk_from(settings),
+        callbacks=callback_gate(settings, local),
+    )
+
+
+def callback_gate(settings: Settings, local: LocalInfo) -> CallbackGate:
+    from bot.callbacks.wording import load_wording
+    from bot.outbound.wiring import cipher_from
+
+    words = load_wording(settings.content_dir, local, settings.retention_days)
+    return CallbackGate(
+        settings.database_url,
+        cipher_from(settings),
+        not_saved=words("not_saved"),
+        overdue=words("status_overdue"),
+        retention_days=settings.retention_days,
     )
 
 

@@ -16,6 +16,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+from bot.callbacks.gateway import KEPT as CALLBACK_KEPT
+from bot.callbacks.gateway import CallbackGate
+from bot.callbacks.phone import NumberCheck
 from bot.db.models import UsageKind
 from bot.flood_limits import FloodGuard, MemoryRateLimiter
 from bot.gateway.choices import remember, resolve, typed_command
@@ -72,6 +75,9 @@ BUTTON_INTENTS = frozenset(
         "remind_me",
         "book_place",
         "couldnt_go",
+        "request_callback",
+        "callback_status",
+        "callback_cancel",
     }
 )
 
@@ -140,6 +146,7 @@ class Conversations:
         readiness: EngineReadiness | None = None,
         guard: FloodGuard | None = None,
         outbound: OutboundDesk | None = None,
+        callbacks: CallbackGate | None = None,
     ) -> None:
         self._engine = engine
         self._secret = secret
@@ -158,6 +165,10 @@ class Conversations:
         # Channels ask it before a turn (one at a time per conversation, rate limits).
         self._guard = guard or FloodGuard(MemoryRateLimiter())
         self._outbound = outbound
+        # Call backs: a typed number is checked here and never reaches the engine (bot/callbacks).
+        self._callbacks = callbacks
+        if callbacks is not None:
+            self._kept |= set(CALLBACK_KEPT)
 
     @property
     def outbound(self) -> OutboundDesk | None:
@@ -258,6 +269,17 @@ class Conversations:
             return await self._say(
                 conversation, "That message is too long for me. Please send your question in a few words."
             )
+        if self._callbacks is not None:
+            number = await self._callbacks.typed_number(self._state, conversation, cleaned)
+            if number is not None:  # asked for: checked, and only the check goes on
+                return await self._exchange(
+                    channel,
+                    conversation,
+                    number.payload,
+                    hold=hold,
+                    raw_sender=raw_sender,
+                    number=number.check,
+                )
         redacted, removed = redact_sensitive(cleaned)
         redacted = without_contact_details(redacted)
         if removed and only_removed(redacted):
@@ -331,6 +353,7 @@ class Conversations:
         referral_code: str | None = None,
         hold: bool = False,
         raw_sender: str | None = None,
+        number: NumberCheck | None = None,
     ) -> list[BotMessage]:
         first = await self._contacts.arrive(conversation, channel, referral_code)
         self._usage.record(UsageKind.CONVERSATION, channel, conversation)
@@ -348,6 +371,7 @@ class Conversations:
             logger.warning("engine gave no reply for %s", conversation)
             return [apology(self._local)]
         replies += await self._outbound_turn(channel, conversation, raw_sender, rendered, turn)
+        replies = await self._callback_turn(channel, conversation, raw_sender, turn, number) + replies
         self._count(channel, conversation, turn, typed)
         await remember(self._state, conversation, offered_options(replies))
         if first:
@@ -396,6 +420,28 @@ class Conversations:
         ):
             return [BotMessage(OUTBOUND_NOT_SAVED, self._menu_buttons())]
         return []
+
+    async def _callback_turn(
+        self,
+        channel: str,
+        conversation: str,
+        raw_sender: str | None,
+        turn: EngineTurn,
+        number: NumberCheck | None,
+    ) -> list[BotMessage]:
+        """An overdue call back said first; a saved request's number stored (or a sorry)."""
+        if self._callbacks is None:
+            return []
+        said: list[BotMessage] = []
+        overdue = await self._callbacks.overdue_note(self._state, conversation)
+        if overdue:
+            said.append(BotMessage(overdue))
+        sorry = await self._callbacks.after_turn(
+            self._state, conversation, channel, raw_sender, turn.messages, number
+        )
+        if sorry:
+            said.append(BotMessage(sorry, self._menu_buttons()))
+        return said
 
     async def _carry_out_forget(self, conversation: str) -> str:
         self._usage.forget(person_key(conversation))

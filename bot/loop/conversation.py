@@ -37,7 +37,7 @@ from bot.loop.plan import (
 )
 from bot.outbound import NoConsent, QuietHours, cancel_pending, schedule_message
 from bot.outbound.quiet import as_utc
-from bot.replies import FIND_HELP, MENU, TALK_TO_PERSON, Button, Reply, intent_payload
+from bot.replies import FIND_HELP, MENU, RING_ME_BACK, TALK_TO_PERSON, Button, Reply, intent_payload
 
 YES = Button("Yes please", intent_payload("affirm"))
 NO = Button("No thanks", intent_payload("deny"))
@@ -525,9 +525,10 @@ def missed(
             return LoopTurn(
                 [
                     _reply(
-                        f"That's OK. I can find help near you, or you can call {ctx.helpline}.",
+                        "That's OK. I can find help near you, a champion can ring you back, "
+                        f"or you can call {ctx.helpline}.",
                         FIND_HELP,
-                        TALK_TO_PERSON,
+                        RING_ME_BACK,
                         MENU,
                     )
                 ]
@@ -568,10 +569,10 @@ def missed(
         lines.append(f"The next one is {say_when(options[0], ctx.quiet)}.")
     if options and options[-1].session_id != help_session.id:
         lines.append(f"Or there's {say_when(options[-1], ctx.quiet)}.")
-    lines.append(f"Or a person can help: call {ctx.helpline}.")
+    lines.append(f"Or a champion can ring you back, or call {ctx.helpline}.")
     buttons = tuple(
         Button(f"Remind me: {item.venue}"[:40], intent_payload("remind_me", listed_number=str(item.number)))
         for item in options
     )
     slots = {"listed_sessions": [item.as_slot() for item in options], "loop_booking": None}
-    return LoopTurn([Reply(" ".join(lines), (*buttons, TALK_TO_PERSON, MENU))], slots)
+    return LoopTurn([Reply(" ".join(lines), (*buttons, RING_ME_BACK, MENU))], slots)

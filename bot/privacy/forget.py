@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.callbacks.store import forget_callbacks
 from bot.confidence.store import results_key
 from bot.db.models import ConfidenceResult, Contact, OutboundContact, OutboundMessage, UsageEvent
 from bot.db.session import checkpoint, get_engine, rows_changed, session_scope
@@ -36,6 +37,7 @@ def forget_person(conversation_id: str, *, database_url: str, tracker_store_url:
     person = person_key(conversation_id)
     with session_scope(database_url) as session:
         app_records = forget_loop(session, conversation_id, datetime.now(UTC))  # bookings, funnel steps
+        app_records += forget_callbacks(session, conversation_id)  # call backs: numbers and names too
         app_records += sum(
             rows_changed(session, statement)
             for statement in (

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, inspect, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.callbacks.store import purge_callbacks
 from bot.db.models import ConfidenceResult, Contact, UsageEvent
 from bot.db.session import get_engine, rows_changed, session_scope
 from bot.loop.privacy import purge_loop
@@ -43,6 +44,7 @@ class Purged:
     usage_events_anonymised: int
     confidence_results_anonymised: int
     outbound_contacts: int = 0
+    callback_requests: int = 0
 
 
 def purge(
@@ -65,6 +67,7 @@ def purge(
         )
         outbound = purge_outbound(session, cutoff)
         purge_loop(session, cutoff)  # bookings and funnel steps keep their counts, not the person
+        callbacks = purge_callbacks(session, cutoff)  # counts stay; number, name and person go
     events = 0
     engine = get_engine(app_database_url(tracker_store_url))
     with engine.begin() as connection:
@@ -72,7 +75,7 @@ def purge(
             events = connection.execute(
                 delete(TRACKER_EVENTS).where(TRACKER_EVENTS.c.timestamp < cutoff.timestamp())
             ).rowcount
-    return Purged(cutoff, events, contacts, usage, results, outbound)
+    return Purged(cutoff, events, contacts, usage, results, outbound, callbacks)
 
 
 async def purge_every_day(

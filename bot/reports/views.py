@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.callbacks import report as callback_report
 from bot.db.session import get_engine
 from bot.loop.funnel import STEP_LABELS, Funnel, csv_table
 from bot.loop.funnel import funnel as loop_funnel
@@ -58,6 +59,8 @@ class Figures:
     not_understood: list[queries.Count]
     # The loop's funnel (issue 13): searched -> shown -> asked -> reminded -> went -> retook -> up.
     funnel: Funnel | None = None
+    # Call backs (issue 15): requests, waits and outcomes per week and organisation; never numbers.
+    callbacks: list[callback_report.CallbackRow] | None = None
 
     @property
     def people(self) -> int:
@@ -96,6 +99,7 @@ def gather(database_url: str, period: queries.Period, levels: Sequence[str]) -> 
             searches=queries.searches_by_area(session, period),
             not_understood=queries.not_understood(session, period),
             funnel=loop_funnel(session, period),
+            callbacks=callback_report.callback_rows(session, period.first_week, period.last_day),
         )
 
 
@@ -137,7 +141,15 @@ def charts_for(figures: Figures, titles: dict[str, str]) -> dict[str, Any]:
         if figures.funnel
         else []
     )
+    outcomes = [(label, count) for label, count in callback_report.totals(figures.callbacks or []).items()]
+    asked = sum(row.requests for row in figures.callbacks or [])
     drawn = {
+        "callbacks": charts.bar_chart(
+            "chart-callbacks",
+            "Call backs, by outcome",
+            f"{asked:,} call backs asked for. " + top_summary([o for o in outcomes if o[1]], "outcomes"),
+            outcomes,
+        ),
         "funnel": charts.bar_chart(
             "chart-funnel",
             "From a search to going, and getting more confident",
@@ -208,6 +220,8 @@ def csv_rows(report: str, figures: Figures, titles: dict[str, str]) -> tuple[lis
         }
         funnel_rows, first = grouping[report]
         return csv_table(funnel_rows, first)
+    if report == "callbacks":
+        return callback_report.csv_table(figures.callbacks or [])
     if report == "not-understood":
         return ["message", "people"], [[m.label, m.count] for m in figures.not_understood]
     raise KeyError(report)
@@ -224,6 +238,7 @@ REPORTS = (
     "funnel-weeks",
     "funnel-venues",
     "funnel-referrals",
+    "callbacks",
 )
 
 

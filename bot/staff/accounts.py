@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import StaffRole, StaffUser
+from bot.db.models import Organisation, StaffRole, StaffUser
 
 # NCSC advice: length beats complexity rules; three random words easily make 12 characters.
 MIN_PASSWORD_CHARS = 12
@@ -61,14 +61,32 @@ def find_staff(session: Session, email: str) -> StaffUser | None:
 
 
 def create_staff(
-    session: Session, email: str, password: str, role: StaffRole = StaffRole.EDITOR
+    session: Session,
+    email: str,
+    password: str,
+    role: StaffRole = StaffRole.EDITOR,
+    organisation: str | None = None,
 ) -> StaffUser:
-    """A new active account; AccountError if the email is taken or the password too weak."""
+    """A new active account; AccountError if the email is taken, the password too weak, or the
+    organisation (whose call-back requests a champion or editor sees) is not listed."""
     cleaned = check_email(email)
     check_password(password)
     if find_staff(session, cleaned) is not None:
         raise AccountError(f"There is already an account for {cleaned}.")
-    user = StaffUser(email=cleaned, password_hash=hash_password(password), role=role, active=True)
+    organisation_id = None
+    if organisation:
+        organisation_id = session.scalar(
+            select(Organisation.id).where(func.lower(Organisation.name) == organisation.strip().lower())
+        )
+        if organisation_id is None:
+            raise AccountError(f"There is no organisation called '{organisation.strip()}' in the listings.")
+    user = StaffUser(
+        email=cleaned,
+        password_hash=hash_password(password),
+        role=role,
+        active=True,
+        organisation_id=organisation_id,
+    )
     session.add(user)
     session.flush()
     return user

@@ -158,8 +158,8 @@ def test_telegram_reminder_then_follow_up_answered_no_offers_another_session(
     mark = telegram.fake.mark()
     send_due(env, due[1].due_at + timedelta(minutes=1))
     calls = telegram.fake.wait_until(has_text(user, "Did you make it to"), mark)
-    calls = say(telegram, user, "no", "Or a person can help")
-    answer = next(t for t in texts(calls, user) if "Or a person can help" in t)
+    calls = say(telegram, user, "no", "a champion can ring you back")
+    answer = next(t for t in texts(calls, user) if "a champion can ring you back" in t)
     assert "The next one is" in answer or "Or there's" in answer
     with session_scope(url) as session:
         assert (

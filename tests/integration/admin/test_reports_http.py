@@ -46,12 +46,20 @@ def test_the_page_shows_charts_and_their_numbers_and_never_a_person(
     assert page.status_code == 200
     text = page.text
     assert '<h1 class="page-title">Programme figures</h1>' in text
-    assert text.count('role="img"') == 6  # with the loop's funnel
+    assert text.count('role="img"') == 7  # with the loop's funnel and the call backs' outcomes
     assert "3 people talked to the bot in these 4 weeks" in text
     assert "Free mobile data" in text, "topics are shown by their title"
     assert "LIB-CENTRAL: Unknown code" in text
     assert "secret-person-key" not in text and "p1" not in text.split("<main")[1]
     assert "style=" not in text.split("<main")[1]
+
+
+def test_call_backs_download_as_counts_without_numbers(editor: TestClient) -> None:
+    response = editor.get("/reports/callbacks.csv?weeks=4")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[:3] == ["week_beginning", "organisation", "requests"]
+    assert not any("number" in column or "phone" in column for column in header)
 
 
 def test_an_unknown_period_falls_back_to_twelve_weeks(editor: TestClient) -> None:

@@ -386,7 +386,7 @@ async def test_a_yes_to_no_retake_offer_schedules_nothing(database: str) -> None
     assert not any((m.get("custom") or {}).get("consent") for m in said) and pending(database) == []
 
 
-async def test_the_follow_up_answered_no_offers_the_next_date_another_place_and_a_person(
+async def test_the_follow_up_answered_no_offers_the_next_date_another_place_and_a_call_back(
     listed: list[dict[str, Any]], database: str
 ) -> None:
     await consented(database, listed)
@@ -395,8 +395,10 @@ async def test_the_follow_up_answered_no_offers_the_next_date_another_place_and_
     text = said[0]["text"]
     assert text.startswith("Sorry you couldn't get there. The next one is Drop-in 1 at Venue 1")
     assert "Or there's Drop-in 2 at Venue 2" in text
-    assert "Or a person can help: call Leeds City Council on 0113 222 4444." in text
-    assert [b["title"] for b in said[0]["buttons"]][-2:] == ["Talk to a person", "Menu"]
+    assert "Or a champion can ring you back, or call Leeds City Council on 0113 222 4444." in text
+    buttons = said[0]["buttons"]
+    assert [b["title"] for b in buttons][-2:] == ["Ring me back", "Menu"]
+    assert buttons[-2]["payload"] == "/request_callback"  # the call-back form (issue 15)
     assert len(slots["listed_sessions"]) == 2  # "remind me about 2" works next
     with session_scope(database) as session:
         assert session.scalars(select(Booking.status)).one() == BookingStatus.DID_NOT_COME.value

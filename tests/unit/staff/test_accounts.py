@@ -48,3 +48,16 @@ def test_an_email_has_one_account_and_a_password_can_be_changed(db_session: Sess
     set_password(db_session, user, "a brand new passphrase")
     assert authenticate(db_session, "c@leeds.gov.uk", PASSWORD) is None
     assert authenticate(db_session, "c@leeds.gov.uk", "a brand new passphrase") is not None
+
+
+def test_an_account_can_belong_to_an_organisation(db_session: Session) -> None:
+    from bot.db.models import Organisation
+
+    db_session.add(Organisation(name="Leeds Libraries"))
+    db_session.flush()
+    user = create_staff(
+        db_session, "champ@leeds.gov.uk", "a long enough passphrase", organisation="leeds libraries"
+    )
+    assert user.organisation is not None and user.organisation.name == "Leeds Libraries"
+    with pytest.raises(AccountError, match="no organisation called"):
+        create_staff(db_session, "other@leeds.gov.uk", "a long enough passphrase", organisation="Nowhere")

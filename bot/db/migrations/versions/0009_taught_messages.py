@@ -1,7 +1,7 @@
 """Messages the bot missed that staff assigned to a topic or an intent, or marked as noise.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-03
 
 Only the scrubbed text the "not understood" report already shows is kept, with who assigned
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
