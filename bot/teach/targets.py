@@ -32,6 +32,11 @@ TEACHABLE_INTENTS: dict[str, str] = {
     "remind_me": "Remind me about a session",
     "book_place": "Book a place at a session",
     "couldnt_go": "I could not go to the session",
+    "request_callback": "Ask for a call back from a person",
+    "callback_status": "Has anyone called me back?",
+    "callback_cancel": "Cancel my call back",
+    "scam_in_progress": "Being scammed right now (the safe steps first)",
+    "distress": "In distress (the safe steps first)",
 }
 
 # Intents of the domain that are not targets, and why.
@@ -43,6 +48,7 @@ NOT_TAUGHT: dict[str, str] = {
     "forget_confirm": "the button that confirms 'forget me': typing must never delete anything",
     "more_results": "the More button and the SMS keyword",
     "inform": "a postcode or place, which an example must mark up as an entity",
+    "callback_number": "sent by the gateway after it checked a typed phone number, never typed",
 }
 # Intents the gateway triggers itself (a follow-up, a reminder): never a resident's words.
 EXTERNAL_PREFIX = "EXTERNAL_"
