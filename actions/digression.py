@@ -1,0 +1,118 @@
+"""Digressions in any form, as one base class for the forms' validation actions.
+
+A form's validation action that derives from `DigressingFormValidation` answers a question, a
+place or "where can I go?" typed in the middle of the form (`bot.dialogue.digression`), then lets
+the form ask its question again: it returns the asked slot as empty, so Rasa's form does not
+reject the message and asks for the slot once (its `utter_ask_<slot>`, or `ask_again` for a form
+that asks by itself). No rule per form and digression is needed. docs/architecture.md ("How a
+form handles a digression") says how a new form uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import channel_of, help_desk, send
+from bot.dialogue import digression as talk
+from bot.dialogue.digression import Digression, Kind
+from bot.kb.topics import cached_topics
+from bot.settings import get_settings
+from bot.venues.help_desk import Asker
+
+REQUESTED_SLOT = "requested_slot"
+LISTED = "listed_sessions"
+
+
+def fresh_message_in_form(tracker: Tracker) -> bool:
+    """The resident has just written while the form was waiting for a slot (not the form's start)."""
+    return bool(
+        tracker.active_loop_name
+        and tracker.get_slot(REQUESTED_SLOT)
+        and tracker.latest_action_name == "action_listen"
+    )
+
+
+class DigressingFormValidation(FormValidationAction):
+    """A form validation that answers digressions, then lets the form carry on where it was.
+
+    Subclasses set `resume` (the line that leads back, e.g. "Now, back to the check.") and may
+    override `is_answer` (a message the form takes as its answer is never a digression) and
+    `ask_again` (for a form that asks its questions itself instead of through a response).
+    """
+
+    resume: ClassVar[str] = "Now, back to where we were."
+
+    def is_answer(self, tracker: Tracker) -> bool:
+        """Whether this message answers the form's question (then the form takes it as usual)."""
+        return False
+
+    def ask_again(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        """Ask the form's question after a digression. Rasa's form asks it itself by default."""
+        return []
+
+    def digression(self, tracker: Tracker) -> Digression | None:
+        if not fresh_message_in_form(tracker) or self.is_answer(tracker):
+            return None
+        return talk.digression_in(tracker.latest_message or {})
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        found = self.digression(tracker)
+        if found is None:
+            return await super().run(dispatcher, tracker, domain)
+        return await self.digress(dispatcher, tracker, found)
+
+    async def digress(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, found: Digression
+    ) -> list[dict[str, Any]]:
+        """Answer the digression, then the form's question again."""
+        events = await answer_digression(dispatcher, tracker, found, self.resume)
+        asked = tracker.get_slot(REQUESTED_SLOT)
+        # The asked slot stays empty (but is "validated", so the form does not reject the turn).
+        return [*events, SlotSet(str(asked), None), *self.ask_again(dispatcher, tracker)]
+
+
+async def answer_digression(
+    dispatcher: CollectingDispatcher, tracker: Tracker, found: Digression, resume: str
+) -> list[dict[str, Any]]:
+    """Say the answer to a digression (text only, then `resume`); the slots it sets."""
+    events: list[dict[str, Any]] = []
+    short_answer = nearby = None
+    pins: list[dict[str, Any]] = []
+    if found.kind is Kind.QUESTION:
+        topics = await asyncio.to_thread(cached_topics, get_settings().kb_dir)
+        topic = topics.get(found.topic or "")
+        short_answer = topic.short_answer if topic is not None else None
+    location = found.location if found.kind is Kind.PLACE else tracker.get_slot("location")
+    if found.kind in {Kind.PLACE, Kind.FIND_HELP} and location:
+        channel = channel_of(tracker)
+        result = await asyncio.to_thread(
+            help_desk().answer,
+            str(location),
+            tracker.get_slot("need"),
+            0,
+            sms=channel == "sms",
+            asker=Asker(tracker.sender_id, channel),
+        )
+        nearby = result.reply.text
+        if result.location_ok:
+            events += [
+                SlotSet("location", str(location)),
+                SlotSet("results_offset", result.next_offset),
+                SlotSet(LISTED, [item.as_slot() for item in result.listed]),
+            ]
+        pins = [pin.as_dict() for pin in result.reply.pins]
+    text = talk.answer(found, short_answer=short_answer, nearby=nearby)
+    send(dispatcher, talk.aside(text, resume))
+    if pins:
+        # After the text they belong to (the gateway attaches them to the message before). Map
+        # pins carry no options, so the form's numbered options stay right.
+        dispatcher.utter_message(json_message={"venues": pins})
+    return events
