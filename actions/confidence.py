@@ -54,7 +54,9 @@ MIN_INTENT_CONFIDENCE = 0.7
 
 def wants_elsewhere(message: dict[str, Any]) -> bool:
     intent = message.get("intent") or {}
-    return intent.get("name") in ELSEWHERE_INTENTS and (intent.get("confidence") or 0) >= MIN_INTENT_CONFIDENCE
+    return (
+        intent.get("name") in ELSEWHERE_INTENTS and (intent.get("confidence") or 0) >= MIN_INTENT_CONFIDENCE
+    )
 
 
 def turn_for(tracker: Tracker, text: str) -> Turn:

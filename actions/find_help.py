@@ -72,9 +72,10 @@ class ValidateFindHelpForm(DigressingFormValidation):
         """A place is this form's answer; a question is a digression."""
         message = tracker.latest_message or {}
         entities = {e.get("entity") for e in message.get("entities", [])}
-        return bool(entities & LOCATION_ENTITIES) or (message.get("intent") or {}).get(
-            "name"
-        ) not in DIGRESSION_INTENTS
+        return (
+            bool(entities & LOCATION_ENTITIES)
+            or (message.get("intent") or {}).get("name") not in DIGRESSION_INTENTS
+        )
 
     async def validate_location(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -42,8 +42,8 @@ def question(check: ConfidenceCheck, asked: Question) -> Reply:
 def question_again(check: ConfidenceCheck, asked: Question) -> Reply:
     """The question after an unclear answer. The answers are its buttons, which every channel
     shows its own way (SMS numbers them), so the text does not list them again."""
-    text = f"Sorry, I didn't understand. Please choose the answer closest to yours.\n{question_line(check, asked)}"
-    return Reply(text, answer_buttons(check))
+    sorry = "Sorry, I didn't understand. Please choose the answer closest to yours."
+    return Reply(f"{sorry}\n{question_line(check, asked)}", answer_buttons(check))
 
 
 def why_we_ask() -> Reply:

@@ -30,7 +30,25 @@ MIN_CONFIDENCE = 0.6
 MIN_FAQ_CONFIDENCE = 0.7
 SURE_FAQ_CONFIDENCE = 0.9
 QUESTION_WORDS = frozenset(
-    "how what whats where when who which why can could is are do does should will would".split()
+    [
+        "how",
+        "what",
+        "whats",
+        "where",
+        "when",
+        "who",
+        "which",
+        "why",
+        "can",
+        "could",
+        "is",
+        "are",
+        "do",
+        "does",
+        "should",
+        "will",
+        "would",
+    ]
 )
 
 
@@ -104,9 +122,7 @@ def digression_in(message: Mapping[str, Any]) -> Digression | None:
 
 BOT_ANSWER = "I'm a chatbot, a computer program, not a person."
 NO_ANSWER = "Sorry, I can't answer that one just now. Ask me again when we've finished."
-WHERE_ANSWER = (
-    "I can show you free help nearby: send me your postcode or the name of your area at any time."
-)
+WHERE_ANSWER = "I can show you free help nearby: send me your postcode or the name of your area at any time."
 
 
 def answer(digression: Digression, *, short_answer: str | None = None, nearby: str | None = None) -> str:

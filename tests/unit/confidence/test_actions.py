@@ -39,7 +39,12 @@ def tracker(
     events: list[dict[str, Any]] | None = None,
     parse: dict[str, Any] | None = None,
 ) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": [], **(parse or {})}
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [],
+        **(parse or {}),
+    }
     history = [*(events or []), {"event": "user", "text": text, "parse_data": message}]
     if validating:  # what the form hands its validation action: the slot just extracted
         history.append({"event": "slot", "name": "confidence_answer", "value": text})
@@ -230,7 +235,7 @@ async def test_a_question_during_the_check_is_answered_then_the_same_question_as
 
 
 async def test_an_answer_that_looks_like_a_question_is_still_an_answer() -> None:
-    events, said = await run(
+    events, _ = await run(
         ValidateConfidenceForm(),
         tracker("not really?", intent="faq", slots=ASKING, validating=True, parse={}),
     )

@@ -61,7 +61,9 @@ def test_questions_offer_the_four_answers_as_plain_text_payloads(check: Confiden
     assert all("{" not in b.payload and not b.payload.startswith("/") for b in reply.buttons)
 
 
-def test_asked_again_the_answers_are_the_buttons_not_a_numbered_list_in_the_text(check: ConfidenceCheck) -> None:
+def test_asked_again_the_answers_are_the_buttons_not_a_numbered_list_in_the_text(
+    check: ConfidenceCheck,
+) -> None:
     reply = wording.question_again(check, check.questions[0])
     assert reply.text.startswith("Sorry, I didn't understand. Please choose the answer closest to yours.")
     # The answers are the buttons; each channel shows them its own way (SMS numbers them), so
