@@ -10,6 +10,7 @@ form handles a digression") says how a new form uses it.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from typing import Any, ClassVar
 
@@ -30,12 +31,21 @@ LISTED = "listed_sessions"
 
 
 def fresh_message_in_form(tracker: Tracker) -> bool:
-    """The resident has just written while the form was waiting for a slot (not the form's start)."""
-    return bool(
-        tracker.active_loop_name
-        and tracker.get_slot(REQUESTED_SLOT)
-        and tracker.latest_action_name == "action_listen"
-    )
+    """The resident has just written while the form was waiting for a slot (not the form's start).
+
+    The form hands its validation a copy of the tracker with its own action after the message
+    (Rasa's `FormAction._temporary_tracker`): so after the last message there must be no action
+    but the form itself. After another action (the check's introduction) the form is starting.
+    """
+    form = tracker.active_loop_name
+    if not form or not tracker.get_slot(REQUESTED_SLOT):
+        return False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in {form, "action_listen"}:
+            return False
+    return False
 
 
 class DigressingFormValidation(FormValidationAction):
@@ -47,6 +57,10 @@ class DigressingFormValidation(FormValidationAction):
     """
 
     resume: ClassVar[str] = "Now, back to where we were."
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """validate_<form>. (Abstract, so rasa-sdk does not register this base class itself.)"""
 
     def is_answer(self, tracker: Tracker) -> bool:
         """Whether this message answers the form's question (then the form takes it as usual)."""

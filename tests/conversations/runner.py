@@ -85,12 +85,19 @@ class Conversation:
         return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def _text(value: Any, where: str) -> str:
+    # YAML reads a bare yes, no or on as true or false: "yes" must be quoted to be a message.
+    if isinstance(value, bool):
+        raise ValueError(f"{where}: {value!r} was read as true/false: put it in quotes")
+    return str(value)
+
+
+def _strings(value: Any, where: str = "") -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         return (value,)
-    return tuple(str(v) for v in value)
+    return tuple(_text(v, where) for v in value)
 
 
 def _turn(raw: dict[str, Any], where: str) -> Turn:
@@ -98,14 +105,14 @@ def _turn(raw: dict[str, Any], where: str) -> Turn:
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     turn = Turn(
-        user=None if raw.get("user") is None else str(raw["user"]),
+        user=None if raw.get("user") is None else _text(raw["user"], where),
         next_day=bool(raw.get("next_day")),
         intent=raw.get("intent"),
         actions=_strings(raw.get("action")),
-        says=_strings(raw.get("says")),
-        says_any=_strings(raw.get("says_any")),
-        not_says=_strings(raw.get("not_says")),
-        buttons=_strings(raw.get("buttons")),
+        says=_strings(raw.get("says"), where),
+        says_any=_strings(raw.get("says_any"), where),
+        not_says=_strings(raw.get("not_says"), where),
+        buttons=_strings(raw.get("buttons"), where),
     )
     if turn.next_day == (turn.user is not None):
         raise ValueError(f"{where}: a turn is either `user: ...` or `next_day: true`")
