@@ -114,6 +114,8 @@ async def answer_digression(
             0,
             sms=channel == "sms",
             asker=Asker(tracker.sender_id, channel),
+            # By SMS the form's question must fit in the same text: the nearest place only.
+            most=1 if channel == "sms" else None,
         )
         nearby = result.reply.text
         if result.location_ok:

@@ -58,7 +58,7 @@ async def answer_with_help(
 
 
 # While the bot waits for a place, only these are digressions; anything else is taken as the place.
-DIGRESSION_INTENTS = frozenset({"faq", "ask_topic", "bot_challenge"})
+DIGRESSION_INTENTS = frozenset({"faq", "ask_topic", "bot_challenge", "thank", "greet"})
 
 
 class ValidateFindHelpForm(DigressingFormValidation):

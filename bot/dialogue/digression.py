@@ -57,6 +57,8 @@ class Kind(enum.Enum):
     PLACE = "place"  # a postcode or area: the nearest help there
     FIND_HELP = "find_help"  # "where can I go?": the nearest help if the place is known
     BOT = "bot"  # "are you a real person?"
+    THANKS = "thanks"  # "thank you": welcome, and on with the form
+    HELLO = "hello"  # "hello?" (or "hi, it's me again"): hello, and on with the form
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,10 @@ def digression_in(message: Mapping[str, Any]) -> Digression | None:
     location = _location(message)
     if name == "bot_challenge" and confidence >= MIN_CONFIDENCE:
         return Digression(Kind.BOT)
+    if name == "thank" and confidence >= MIN_CONFIDENCE and location is None:
+        return Digression(Kind.THANKS)
+    if name == "greet" and confidence >= MIN_CONFIDENCE and location is None:
+        return Digression(Kind.HELLO)
     if name == "ask_topic" and _topic(message):
         return Digression(Kind.QUESTION, topic=_topic(message))
     if name == "faq" and location is None and _topic(message):
@@ -121,6 +127,7 @@ def digression_in(message: Mapping[str, Any]) -> Digression | None:
 # --- what the bot says ----------------------------------------------------------------------------
 
 BOT_ANSWER = "I'm a chatbot, a computer program, not a person."
+SMALL_TALK = {Kind.THANKS: "You're welcome.", Kind.HELLO: "Hello!"}
 NO_ANSWER = "Sorry, I can't answer that one just now. Ask me again when we've finished."
 WHERE_ANSWER = "I can show you free help nearby: send me your postcode or the name of your area at any time."
 
@@ -133,6 +140,8 @@ def answer(digression: Digression, *, short_answer: str | None = None, nearby: s
     """
     if digression.kind is Kind.BOT:
         return BOT_ANSWER
+    if digression.kind in SMALL_TALK:
+        return SMALL_TALK[digression.kind]
     if digression.kind is Kind.QUESTION:
         return short_answer or NO_ANSWER
     return nearby or WHERE_ANSWER

@@ -59,7 +59,12 @@ def test_where_can_i_go_is_find_help_and_a_person_question_is_the_bot() -> None:
     assert digression_in(parse("are you a real person", "bot_challenge")) == Digression(Kind.BOT)
 
 
-@pytest.mark.parametrize("intent", ["help", "human_handoff", "goodbye", "greet", "nlu_fallback", "deny"])
+def test_thanks_and_hello_get_a_word_back_and_the_form_goes_on() -> None:
+    assert answer(digression_in(parse("thank you", "thank")) or Digression(Kind.BOT)) == "You're welcome."
+    assert answer(digression_in(parse("hello?", "greet")) or Digression(Kind.BOT)) == "Hello!"
+
+
+@pytest.mark.parametrize("intent", ["help", "human_handoff", "goodbye", "nlu_fallback", "deny"])
 def test_anything_else_is_not_a_digression(intent: str) -> None:
     """Leaving the form is for its rules; a muddle is for the form to ask again."""
     assert digression_in(parse("something", intent)) is None
