@@ -74,6 +74,7 @@ def turn_for(tracker: Tracker, text: str) -> Turn:
 
 class ValidateConfidenceForm(DigressingFormValidation):
     resume = "Now, back to the check. If you'd rather stop here, say stop: your answers are kept."
+    resume_sms = "Now, back to the check."
 
     def name(self) -> str:
         return "validate_confidence_form"

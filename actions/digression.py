@@ -57,6 +57,9 @@ class DigressingFormValidation(FormValidationAction):
     """
 
     resume: ClassVar[str] = "Now, back to where we were."
+    # By SMS the answer, this line, the question and its numbered options share one text of at
+    # most 3 segments: a form with a long `resume` gives a short one here.
+    resume_sms: ClassVar[str | None] = None
 
     @abc.abstractmethod
     def name(self) -> str:
@@ -87,7 +90,9 @@ class DigressingFormValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, found: Digression
     ) -> list[dict[str, Any]]:
         """Answer the digression, then the form's question again."""
-        events = await answer_digression(dispatcher, tracker, found, self.resume)
+        sms = channel_of(tracker) == "sms"
+        resume = self.resume_sms if sms and self.resume_sms is not None else self.resume
+        events = await answer_digression(dispatcher, tracker, found, resume)
         asked = tracker.get_slot(REQUESTED_SLOT)
         # The asked slot stays empty (but is "validated", so the form does not reject the turn).
         return [*events, SlotSet(str(asked), None), *self.ask_again(dispatcher, tracker)]
