@@ -16,19 +16,17 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, help_desk, send
-from actions.topics import last_topic
-from bot.confidence import wording
-from bot.confidence.answers import looks_like_question
+from actions.digression import DigressingFormValidation
+from bot.confidence.answers import read_answer, read_command
 from bot.confidence.flow import Outcome, Turn, take_turn
 from bot.confidence.scoring import next_question
 from bot.confidence.service import ask, clean_answers, current_check, finish, introduction
-from bot.kb.topics import cached_topics
 from bot.loop.conversation import RETAKE_OFFERED, retake_offer
 from bot.outbound import QuietHours
 from bot.settings import get_settings
@@ -39,14 +37,14 @@ ANSWERS = "confidence_answers"
 UNCLEAR = "confidence_unclear"
 REQUESTED_SLOT = "requested_slot"
 
-# Intents that, when a message is not an answer, mean the resident wants something else: the
+# Intents that, when a message is not an answer, mean the resident wants to leave the check: the
 # form steps aside and a rule in data/rules/confidence.yml answers (each one needs a rule).
+# Questions, places and "where can I go?" are digressions instead: answered inside the form,
+# which then asks its question again (actions/digression.py).
 ELSEWHERE_INTENTS = frozenset(
     {
-        "faq",
         "help",
         "human_handoff",
-        "find_help",
         "ask_question",
         "goodbye",
         "opt_out",
@@ -59,10 +57,9 @@ MIN_INTENT_CONFIDENCE = 0.7
 
 def wants_elsewhere(message: dict[str, Any]) -> bool:
     intent = message.get("intent") or {}
-    if intent.get("name") not in ELSEWHERE_INTENTS or (intent.get("confidence") or 0) < MIN_INTENT_CONFIDENCE:
-        return False
-    # A knowledge-base intent only for a question ("how do I...?"), not for a muddled answer.
-    return intent["name"] != "faq" or looks_like_question(message.get("text") or "")
+    return (
+        intent.get("name") in ELSEWHERE_INTENTS and (intent.get("confidence") or 0) >= MIN_INTENT_CONFIDENCE
+    )
 
 
 def turn_for(tracker: Tracker, text: str) -> Turn:
@@ -78,13 +75,29 @@ def turn_for(tracker: Tracker, text: str) -> Turn:
     )
 
 
-class ValidateConfidenceForm(FormValidationAction):
+class ValidateConfidenceForm(DigressingFormValidation):
+    resume = "Now, back to the check. If you'd rather stop here, say stop: your answers are kept."
+    resume_sms = "Now, back to the check."
+
     def name(self) -> str:
         return "validate_confidence_form"
+
+    def is_answer(self, tracker: Tracker) -> bool:
+        """An answer or a command of the check ("2", "not really", "stop") is never a digression."""
+        check = current_check(get_settings())
+        text = str((tracker.latest_message or {}).get("text") or "")
+        return read_command(check, text) is not None or read_answer(check, text) is not None
+
+    def ask_again(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        ask_next(dispatcher, tracker.get_slot(ANSWERS), unclear=False)
+        return [SlotSet(UNCLEAR, False)]
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        found = self.digression(tracker)
+        if found is not None:
+            return await self.digress(dispatcher, tracker, found)
         text = tracker.slots_to_validate().get(ANSWER)
         if text is None:
             # The form starts, or comes back after an aside: ask the question it is at. The slot
@@ -175,18 +188,3 @@ class ActionConfidenceResult(Action):
         if finished.results_offset is not None:
             events.append(SlotSet("results_offset", finished.results_offset))
         return events
-
-
-class ActionConfidenceAside(Action):
-    """A question during the check: the short answer, without buttons, so the answers stay 1 to 4."""
-
-    def name(self) -> str:
-        return "action_confidence_aside"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        topics = await asyncio.to_thread(cached_topics, get_settings().kb_dir)  # read again when edited
-        topic = topics.get(last_topic(tracker.events) or "")
-        send(dispatcher, wording.aside(topic.short_answer if topic is not None else None))
-        return []

@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, help_desk, send
+from actions.digression import DigressingFormValidation
 from bot.loop.listed import listed_from_slot
 from bot.venues.help_desk import Asker, no_location_yet
 
@@ -59,9 +60,25 @@ async def answer_with_help(
     return [SlotSet("results_offset", found.next_offset), SlotSet(LISTED, list(listed.values()))]
 
 
-class ValidateFindHelpForm(FormValidationAction):
+# While the bot waits for a place, only these are digressions; anything else is taken as the place.
+DIGRESSION_INTENTS = frozenset({"faq", "ask_topic", "bot_challenge", "thank", "greet"})
+
+
+class ValidateFindHelpForm(DigressingFormValidation):
+    # The form asks "What's your postcode?" again itself (utter_ask_location).
+    resume = ""
+
     def name(self) -> str:
         return "validate_find_help_form"
+
+    def is_answer(self, tracker: Tracker) -> bool:
+        """A place is this form's answer; a question is a digression."""
+        message = tracker.latest_message or {}
+        entities = {e.get("entity") for e in message.get("entities", [])}
+        return (
+            bool(entities & LOCATION_ENTITIES)
+            or (message.get("intent") or {}).get("name") not in DIGRESSION_INTENTS
+        )
 
     async def validate_location(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

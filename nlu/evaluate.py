@@ -4,6 +4,11 @@ The held-out set (tests/nlu/holdout.yml) is never used in training. Intents are 
 full name, so a question counts as right only if both the classifier ("faq") and the response
 selector ("faq/scams") are right. Entities are scored as exact spans of the right type.
 
+Beside the per-message figures, the report gives the conversation success rate: the whole
+conversations in tests/conversations/ run against the real bot (`tests/conversations/runner.py`,
+in the app's environment, which starts the stack once), and a conversation counts as a success
+only when every one of its turns went right. The failing ones are listed with the turn that failed.
+
 Run in the engine's environment: `python -m nlu.evaluate [MODEL]` (`make nlu-report`).
 """
 
@@ -12,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -25,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 REPORT = ROOT / "docs" / "nlu-report.md"
 RESULTS = ROOT / "results" / "nlu-evaluation.json"
+CONVERSATION_RESULTS = ROOT / "results" / "conversations.json"
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 # An entity as (start, end, type).
 Span = tuple[int, int, str]
 
@@ -60,6 +69,47 @@ def span_scores(gold: list[set[Span]], predicted: list[set[Span]]) -> dict[str, 
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         scores[entity] = {"precision": precision, "recall": recall, "f1": f1, "support": c["tp"] + c["fn"]}
     return scores
+
+
+def run_conversations() -> list[dict[str, Any]]:
+    """Every conversation of tests/conversations/ against the real bot (the current model)."""
+    subprocess.run(
+        [str(APP_PYTHON), "-m", "tests.conversations.runner", "--json", str(CONVERSATION_RESULTS)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    results: list[dict[str, Any]] = json.loads(CONVERSATION_RESULTS.read_text(encoding="utf-8"))
+    return results
+
+
+def conversation_lines(results: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """The headline figure (for the top, beside the per-message ones) and the section."""
+    passed = sum(1 for r in results if r["passed"])
+    rate = passed / len(results) if results else 0.0
+    failing = [r for r in results if not r["passed"]]
+    by_channel: dict[str, list[bool]] = defaultdict(list)
+    for r in results:
+        by_channel[r["channel"]].append(bool(r["passed"]))
+    channels = ", ".join(f"{name} {sum(v)}/{len(v)}" for name, v in sorted(by_channel.items()))
+    headline = f"- **Conversation success rate: {rate:.3f}** ({passed} of {len(results)}; {channels})"
+    lines = [
+        "",
+        "## Whole conversations",
+        "",
+        f"`tests/conversations/` ({len(results)} conversations as residents have them, run against the real"
+        " engine, action server and gateway on their channel; a conversation succeeds only if every turn"
+        " went right).",
+        "",
+        headline,
+        "",
+        f"### Failing conversations ({len(failing)})",
+        "",
+    ]
+    for r in failing:
+        failures = "; ".join(r["failures"]).replace("|", "/")
+        lines.append(f"- {r['name']} ({r['channel']}, `{r['source']}`): {failures}")
+    return headline, lines
 
 
 def main() -> None:
@@ -136,6 +186,11 @@ def main() -> None:
     for error in errors:
         text = error["text"].replace("|", "/")
         lines.append(f"| {text} | {error['expected']} | {error['predicted']} |")
+    conversations = run_conversations()
+    headline, section = conversation_lines(conversations)
+    # The whole-conversation figure goes beside the per-message ones, at the top.
+    lines.insert(lines.index("## Intents") - 1, headline)
+    lines += section
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(
@@ -146,12 +201,18 @@ def main() -> None:
                 "macro_f1": macro_f1,
                 "entities": entity_scores,
                 "errors": errors,
+                "conversation_success_rate": (
+                    sum(1 for r in conversations if r["passed"]) / len(conversations)
+                    if conversations
+                    else 0.0
+                ),
             },
             indent=2,
         )
     )
     print(
         f"intent accuracy {accuracy:.3f} (faq folded {base_accuracy:.3f}); "
+        f"conversations {sum(1 for r in conversations if r['passed'])}/{len(conversations)}; "
         f"report in {REPORT.relative_to(ROOT)}"
     )
 

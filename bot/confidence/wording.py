@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.confidence.content import ConfidenceCheck, Question, numbered_options, question_line
+from bot.confidence.content import ConfidenceCheck, Question, question_line
 from bot.confidence.scoring import Result
 from bot.replies import FIND_HELP, MENU, TALK_TO_PERSON, Button, Reply, intent_payload
 
@@ -40,13 +40,10 @@ def question(check: ConfidenceCheck, asked: Question) -> Reply:
 
 
 def question_again(check: ConfidenceCheck, asked: Question) -> Reply:
-    """The question after an unclear answer, with the answers spelled out by number."""
-    last = len(check.scale)
-    text = (
-        f"Sorry, I didn't understand. Please send a number from 1 to {last}.\n"
-        f"{question_line(check, asked)}\n{numbered_options(check)}"
-    )
-    return Reply(text, answer_buttons(check))
+    """The question after an unclear answer. The answers are its buttons, which every channel
+    shows its own way (SMS numbers them), so the text does not list them again."""
+    sorry = "Sorry, I didn't understand. Please choose the answer closest to yours."
+    return Reply(f"{sorry}\n{question_line(check, asked)}", answer_buttons(check))
 
 
 def why_we_ask() -> Reply:
@@ -54,12 +51,6 @@ def why_we_ask() -> Reply:
         "I ask so I can suggest the right help for you. There are no wrong answers. "
         "I don't keep your name or number with your result."
     )
-
-
-def aside(answer: str | None) -> Reply:
-    """A knowledge-base answer given during the check, then back to the question."""
-    text = answer or "Sorry, I can't answer that one. Ask me again after the check."
-    return Reply(f"{text}\nNow, back to the check.")
 
 
 def carry_on() -> Reply:

@@ -17,7 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -184,11 +184,18 @@ class HelpDesk:
         sms: bool = False,
         asker: Asker | None = None,
         turn: str | None = None,
+        most: int | None = None,
     ) -> HelpReply:
-        """The reply with the nearest help, and where "More" carries on."""
+        """The reply with the nearest help, and where "More" carries on.
+
+        `most`: show at most this many places (an answer given in the middle of a form by SMS,
+        where the form's question must still fit in the same text); "More" shows the rest.
+        """
         with session_scope(self.database_url) as session:
             kept = self._kept(turn, location, need) if offset == 0 else None
             result = kept if kept is not None else self.search(session, location, need, offset)
+            if most is not None and len(result.venues) > most:
+                result = replace(result, venues=result.venues[:most], has_more=True)
             if asker is not None and result.ok and offset == 0:
                 usage = Usage.of(UsageKind.SEARCH, asker.channel, asker.conversation_id, search_area(result))
                 write_usage(session, [usage])

@@ -120,14 +120,13 @@ def _nothing(result: HelpResult) -> str:
 
 
 def render_help_text(result: HelpResult, *, now: datetime | None = None, sms: bool = False) -> str:
-    """The reply for the resident. `sms=True` writes (c) for © so the text stays in GSM-7, marks
-    the venues with dashes rather than numbers, and leaves "More" to the SMS options."""
+    """The reply for the resident. `sms=True` writes (c) for © so the text stays in GSM-7 and marks
+    the venues with dashes rather than numbers. "More" is a button on every channel (SMS numbers
+    it), so the text never says "send MORE": beside a More button that reads as written for SMS."""
     if result.error is not None:
         return ERROR_MESSAGES[result.error]
     now = now or datetime.now(LONDON)
     footer = []
-    if result.has_more and not sms:
-        footer.append("Send MORE for more places.")
     if result.location is not None and result.location.from_ordnance_survey:
         footer.append(ATTRIBUTION)
     if not result.venues:

@@ -31,7 +31,8 @@ def examples_of(path: str) -> set[str]:
 
 
 def test_no_held_out_message_is_trained_on() -> None:
-    training = set().union(*(examples_of(f"nlu/{name}.yml") for name in ("core", "find_help", "confidence")))
+    areas = ("core", "find_help", "confidence", "conversation")
+    training = set().union(*(examples_of(f"nlu/{name}.yml") for name in areas))
     training |= {
         normalise(e) for topic in load_topics(get_settings().kb_dir).values() for e in topic.examples
     }

@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.confidence import (
     ELSEWHERE_INTENTS,
-    ActionConfidenceAside,
     ActionConfidenceResult,
     ActionConfidenceStart,
     ValidateConfidenceForm,
@@ -38,8 +37,14 @@ def tracker(
     confidence: float = 0.9,
     validating: bool = False,
     events: list[dict[str, Any]] | None = None,
+    parse: dict[str, Any] | None = None,
 ) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [],
+        **(parse or {}),
+    }
     history = [*(events or []), {"event": "user", "text": text, "parse_data": message}]
     if validating:  # what the form hands its validation action: the slot just extracted
         history.append({"event": "slot", "name": "confidence_answer", "value": text})
@@ -108,7 +113,7 @@ async def test_an_unclear_answer_sets_the_flag_and_a_second_pauses() -> None:
 
 async def test_a_clear_request_for_something_else_makes_the_form_step_aside() -> None:
     events, said = await run(
-        ValidateConfidenceForm(), tracker("/find_help", intent="find_help", confidence=1.0, validating=True)
+        ValidateConfidenceForm(), tracker("/help", intent="help", confidence=1.0, validating=True)
     )
     assert [e["event"] for e in events] == ["slot", "action_execution_rejected"]
     assert events[1]["name"] == "confidence_form" and said == []
@@ -233,17 +238,25 @@ async def test_on_telegram_the_result_ends_by_offering_an_invitation_in_four_wee
     )
 
 
-async def test_a_question_during_the_check_is_answered_without_buttons() -> None:
-    asked = {
-        "event": "user",
-        "text": "how do i spot a scam",
-        "parse_data": {
-            "intent": {"name": "faq"},
-            "response_selector": {"faq": {"response": {"intent_response_key": "faq/scams"}}},
-        },
-    }
-    _, said = await run(
-        ActionConfidenceAside(), tracker("how do i spot a scam", intent="faq", events=[asked])
+ASKING = {"requested_slot": "confidence_answer", "confidence_answers": {"device": 1}}
+
+
+async def test_a_question_during_the_check_is_answered_then_the_same_question_asked_once() -> None:
+    parse = {"response_selector": {"faq": {"response": {"intent_response_key": "faq/scams"}}}}
+    events, said = await run(
+        ValidateConfidenceForm(),
+        tracker("how do i spot a scam", intent="faq", slots=ASKING, validating=True, parse=parse),
     )
-    assert "scam" in said[0]["text"].lower() and said[0]["text"].endswith("Now, back to the check.")
-    assert not said[0].get("buttons")
+    assert "scam" in said[0]["text"].lower() and "Now, back to the check." in said[0]["text"]
+    assert not said[0].get("buttons"), "the answers that follow must stay numbered 1 to 4"
+    assert [m["text"].split(":")[0] for m in said[1:]] == ["Question 2 of 8"]
+    assert slots(events) == {"confidence_answer": None, "confidence_unclear": False}
+    assert "action_execution_rejected" not in [e["event"] for e in events]
+
+
+async def test_an_answer_that_looks_like_a_question_is_still_an_answer() -> None:
+    events, _ = await run(
+        ValidateConfidenceForm(),
+        tracker("not really?", intent="faq", slots=ASKING, validating=True, parse={}),
+    )
+    assert slots(events)["confidence_answers"] == {"device": 1, "wifi": 3}
