@@ -37,6 +37,7 @@ TEACHABLE_INTENTS: dict[str, str] = {
     "callback_cancel": "Cancel my call back",
     "scam_in_progress": "Being scammed right now (the safe steps first)",
     "distress": "In distress (the safe steps first)",
+    "new_to_computers": "Never used a computer: where to start",
 }
 
 # Intents of the domain that are not targets, and why.
