@@ -1,10 +1,11 @@
 """Call backs and the safe route, as thin adapters (bot/callbacks does the work).
 
-The form's validation asks each question itself (like the confidence check); a message that is
-clearly something else (a question, a scam in progress, distress, the menu) makes the form step
-aside, a rule answers, and the form asks its question again. The number never reaches this
-server: the gateway checks it and sends `callback_number{"number_check": ...}`; the request is
-made here and the gateway, told `{"callback_save": {...}}`, stores the number with it.
+The form's validation asks each question itself (like the confidence check). A question, a place
+or small talk mid-form is a digression (`actions.digression`): answered, then the form asks its
+step again. A scam in progress or distress mid-form gets the safe steps the same way, and makes
+the request a priority. The menu, privacy and forget me end the form (a rule each). The number
+never reaches this server: the gateway checks it and sends `callback_number{"number_check": ...}`;
+the request is made here and the gateway, told `{"callback_save": {...}}`, stores the number.
 """
 
 from __future__ import annotations
@@ -14,31 +15,30 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecutionRejected, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, send
-from actions.confidence import MIN_INTENT_CONFIDENCE
-from actions.topics import last_topic
+from actions.digression import DigressingFormValidation, leaves_form
 from bot.callbacks import dialogue, service
 from bot.callbacks.wording import load_wording
 from bot.callbacks.workdays import WorkingDays
-from bot.confidence.answers import looks_like_question
-from bot.kb.topics import cached_topics
+from bot.dialogue.digression import aside
 from bot.local import cached_local
 from bot.outbound import QuietHours
 from bot.outbound.cipher import ContactCipher
-from bot.replies import Reply
 from bot.settings import get_settings
 
 FORM = "callback_form"
 REQUESTED_SLOT = "requested_slot"
 REASON = "callback_reason"
 OPEN = "callback_open"
-# Not an answer, and clearly something else: the form steps aside (each has a rule).
-ELSEWHERE_INTENTS = frozenset({"faq", "scam_in_progress", "distress", "help", "forget_me", "privacy"})
+# Messages that end the form: it steps aside, and a rule in data/rules/callback.yml answers each.
+ELSEWHERE_INTENTS = frozenset({"help", "forget_me", "privacy"})
+# Someone at risk mid-form: the safe steps at once, then the form carries on (as a priority).
+AT_RISK = {"scam_in_progress": "scam", "distress": "distress"}
 BANK_HOLIDAYS = "bank_holidays.yml"
 
 
@@ -75,11 +75,10 @@ def entities_of(tracker: Tracker) -> dict[str, str]:
     }
 
 
-def wants_elsewhere(message: dict[str, Any]) -> bool:
-    intent = message.get("intent") or {}
-    if intent.get("name") not in ELSEWHERE_INTENTS or (intent.get("confidence") or 0) < MIN_INTENT_CONFIDENCE:
-        return False
-    return intent["name"] != "faq" or looks_like_question(message.get("text") or "")
+def at_risk(message: dict[str, Any]) -> str | None:
+    """ "scam" or "distress" when the engine is sure the message says so, else None."""
+    name = (message.get("intent") or {}).get("name")
+    return AT_RISK[name] if name in AT_RISK and leaves_form(message, frozenset({name})) else None
 
 
 def say(dispatcher: CollectingDispatcher, step: dialogue.Step) -> None:
@@ -94,24 +93,47 @@ def form_slots(tracker: Tracker) -> dict[str, object]:
     return {name: tracker.get_slot(name) for name in names}
 
 
-class ValidateCallbackForm(FormValidationAction):
+class ValidateCallbackForm(DigressingFormValidation):
     def name(self) -> str:
         return "validate_callback_form"
+
+    def resume_line(self, tracker: Tracker) -> str:
+        return context().words("aside")
+
+    def is_answer(self, tracker: Tracker) -> bool:
+        asked = str(tracker.get_slot(REQUESTED_SLOT) or "")
+        return dialogue.is_answer(asked, str((tracker.latest_message or {}).get("text") or ""))
+
+    def ask_again(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        slots = form_slots(tracker)
+        asked = str(tracker.get_slot(REQUESTED_SLOT) or dialogue.next_missing(slots) or "")
+        if asked in dialogue.STEPS:
+            say(dispatcher, dialogue.ask(asked, context().words, channel_of(tracker), slots))
+        return []
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        message = tracker.latest_message or {}
         slots = form_slots(tracker)
         given = {key: value for key, value in tracker.slots_to_validate().items() if key in dialogue.STEPS}
         channel = channel_of(tracker)
+        reason = at_risk(message) if given else None
+        if reason is not None:
+            steps = service.safe_steps(context(), reason, offer=False)
+            send(dispatcher, aside(steps.text, self.resume_line(tracker)))
+            return [SlotSet(REASON, reason), *self.carry_on(dispatcher, tracker)]
+        found = self.digression(tracker)
+        if found is not None:
+            return await self.digress(dispatcher, tracker, found)
         if not given:
-            # The form starts, or comes back after an aside: ask the step it is at.
+            # The form starts: ask the step it is at.
             missing = dialogue.next_missing(slots)
             if missing is not None:
                 say(dispatcher, dialogue.ask(missing, context().words, channel, slots))
             return []
-        if wants_elsewhere(tracker.latest_message or {}):
-            return [*(SlotSet(key, None) for key in given), ActionExecutionRejected(FORM)]
+        if leaves_form(message, ELSEWHERE_INTENTS):
+            return self.step_aside(tracker)
         name, text = next(iter(given.items()))
         step = dialogue.take(
             name,
@@ -178,24 +200,6 @@ class ActionCallbackSave(Action):
             dispatcher.utter_message(json_message={"consent": saved.consent})
         reset = [SlotSet(name, None) for name in dialogue.STEPS]
         return [*reset, SlotSet(dialogue.OTHER_NUMBER, False), SlotSet(REASON, None)]
-
-
-class ActionCallbackAside(Action):
-    """A question mid-form: the short answer, then the form asks its step again."""
-
-    def name(self) -> str:
-        return "action_callback_aside"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[dict[str, Any]]:
-        topics = await asyncio.to_thread(cached_topics, get_settings().kb_dir)
-        topic = topics.get(last_topic(tracker.events) or "")
-        words = context().words
-        if topic is not None:
-            send(dispatcher, Reply(topic.short_answer))
-        send(dispatcher, Reply(words("aside")))
-        return []
 
 
 class ActionCallbackStatus(Action):

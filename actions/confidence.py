@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecutionRejected, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, help_desk, send
-from actions.digression import DigressingFormValidation
+from actions.digression import DigressingFormValidation, leaves_form
 from bot.confidence.answers import read_answer, read_command
 from bot.confidence.flow import Outcome, Turn, take_turn
 from bot.confidence.scoring import next_question
@@ -52,14 +52,10 @@ ELSEWHERE_INTENTS = frozenset(
         "privacy",
     }
 )
-MIN_INTENT_CONFIDENCE = 0.7
 
 
 def wants_elsewhere(message: dict[str, Any]) -> bool:
-    intent = message.get("intent") or {}
-    return (
-        intent.get("name") in ELSEWHERE_INTENTS and (intent.get("confidence") or 0) >= MIN_INTENT_CONFIDENCE
-    )
+    return leaves_form(message, ELSEWHERE_INTENTS)
 
 
 def turn_for(tracker: Tracker, text: str) -> Turn:
@@ -107,7 +103,7 @@ class ValidateConfidenceForm(DigressingFormValidation):
             return [SlotSet(UNCLEAR, unclear)]
         if turn_for(tracker, str(text)).outcome is Outcome.ELSEWHERE:
             # Not an answer, and clearly something else: let the rules take this message.
-            return [SlotSet(ANSWER, None), ActionExecutionRejected(FORM)]
+            return self.step_aside(tracker)
         return await super().run(dispatcher, tracker, domain)
 
     def validate_confidence_answer(

@@ -15,7 +15,7 @@ import asyncio
 from typing import Any, ClassVar
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -28,6 +28,15 @@ from bot.venues.help_desk import Asker
 
 REQUESTED_SLOT = "requested_slot"
 LISTED = "listed_sessions"
+# How sure the engine must be that a message not answering the form means "leave it" (the menu,
+# forget me...) before the form steps aside for a rule: below it, the form keeps the message.
+MIN_LEAVING_CONFIDENCE = 0.7
+
+
+def leaves_form(message: dict[str, Any], intents: frozenset[str]) -> bool:
+    """The message clearly asks for one of `intents`, which take the resident out of the form."""
+    intent = message.get("intent") or {}
+    return intent.get("name") in intents and float(intent.get("confidence") or 0) >= MIN_LEAVING_CONFIDENCE
 
 
 def fresh_message_in_form(tracker: Tracker) -> bool:
@@ -69,6 +78,11 @@ class DigressingFormValidation(FormValidationAction):
         """Whether this message answers the form's question (then the form takes it as usual)."""
         return False
 
+    def resume_line(self, tracker: Tracker) -> str:
+        """The line that leads back into the form (a form whose words are content reads them)."""
+        sms = channel_of(tracker) == "sms"
+        return self.resume_sms if sms and self.resume_sms is not None else self.resume
+
     def ask_again(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         """Ask the form's question after a digression. Rasa's form asks it itself by default."""
         return []
@@ -90,12 +104,21 @@ class DigressingFormValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, found: Digression
     ) -> list[dict[str, Any]]:
         """Answer the digression, then the form's question again."""
-        sms = channel_of(tracker) == "sms"
-        resume = self.resume_sms if sms and self.resume_sms is not None else self.resume
-        events = await answer_digression(dispatcher, tracker, found, resume)
+        events = await answer_digression(dispatcher, tracker, found, self.resume_line(tracker))
+        return [*events, *self.carry_on(dispatcher, tracker)]
+
+    def carry_on(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        """After something answered inside the form: its question again, where it was. The asked
+        slot stays empty (but is "validated", so the form does not reject the turn)."""
         asked = tracker.get_slot(REQUESTED_SLOT)
-        # The asked slot stays empty (but is "validated", so the form does not reject the turn).
-        return [*events, SlotSet(str(asked), None), *self.ask_again(dispatcher, tracker)]
+        return [SlotSet(str(asked), None), *self.ask_again(dispatcher, tracker)]
+
+    @staticmethod
+    def step_aside(tracker: Tracker) -> list[dict[str, Any]]:
+        """The message leaves the form (the menu, forget me...): the form rejects it for a rule,
+        which ends the form (docs/architecture.md, "How a form handles a digression")."""
+        asked = tracker.get_slot(REQUESTED_SLOT)
+        return [SlotSet(str(asked), None), ActionExecutionRejected(str(tracker.active_loop_name))]
 
 
 async def answer_digression(

@@ -23,6 +23,9 @@ class BotMessage:
     # The engine asks where the resident is: a channel that can share a location offers it.
     request_location: bool = False
     venues: tuple[Pin, ...] = ()
+    # The bot asks for a phone number (a call back): the phone line then takes a number keyed in,
+    # many digits, not one key for an option. The number itself is checked by the gateway.
+    asks_number: bool = False
 
     def as_rest(self, recipient_id: str) -> dict[str, Any]:
         message: dict[str, Any] = {"recipient_id": recipient_id}

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.callbacks.wording import Wording
+from bot.dialogue.digression import looks_like_question
 from bot.replies import Button, Reply, intent_payload
 
 TOPIC, TIME, NAME, CONSENT, NUMBER = (
@@ -24,7 +25,10 @@ TOPIC, TIME, NAME, CONSENT, NUMBER = (
     "callback_number",
 )
 STEPS = (TOPIC, TIME, NAME, CONSENT, NUMBER)
-OTHER_NUMBER = "callback_other_number"  # on SMS: "no, another number" was said
+OTHER_NUMBER = "callback_other_number"  # by SMS or voice: "no, another number" was said
+# Channels where the bot knows the resident's own number (the sender of a text, the caller):
+# there the number step asks "this number?" first.
+OWN_NUMBER_CHANNELS = frozenset({"sms", "voice"})
 SKIPPED = "-"
 YES, NO = "yes", "no"
 SENDER = "sender"
@@ -67,6 +71,16 @@ def _plain(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").strip(" .!?").split())
 
 
+def is_answer(name: str, text: str) -> bool:
+    """A message the form takes as the answer to step `name`, never as a digression: stop or
+    skip, and at the first step any few words that are not a question ("my email", a topic
+    button), since what it is about can be anything."""
+    plain = _plain(text)
+    if plain in STOP_WORDS or plain in SKIP_WORDS:
+        return True
+    return name == TOPIC and not looks_like_question(text)
+
+
 def next_missing(slots: dict[str, object]) -> str | None:
     for name in STEPS:
         if slots.get(name) in (None, ""):
@@ -89,16 +103,18 @@ def ask(name: str, words: Wording, channel: str, slots: dict[str, object]) -> St
         named = slots.get(NAME) not in (None, "", SKIPPED)
         text = words("ask_consent", and_name=" and first name" if named else "")
         return Step([Reply(text, (YES_BUTTON, NO_BUTTON))])
-    if channel == "sms" and not slots.get(OTHER_NUMBER):
+    if channel in OWN_NUMBER_CHANNELS and not slots.get(OTHER_NUMBER):
         return Step(
             [
                 Reply(
-                    words("ask_number_sms"),
+                    words(f"ask_number_{channel}"),
                     (YES_BUTTON, Button("No, another number", intent_payload("deny"))),
                 )
             ]
         )
     key = "ask_other_number" if slots.get(OTHER_NUMBER) else "ask_number"
+    if key == "ask_other_number" and channel == "voice":
+        key = "ask_other_number_voice"  # said, or keyed in on the keypad
     return Step([Reply(words(key), (skip,))], expect_number=True)
 
 
@@ -172,7 +188,7 @@ def _number(
 ) -> Step:
     if plain in {"skip", "pass", "none", "no number"}:
         return Step([Reply(words("no_number"), (Button("Menu", intent_payload("help")),))], end=True)
-    if channel == "sms" and not slots.get(OTHER_NUMBER) and intent != NUMBER_INTENT:
+    if channel in OWN_NUMBER_CHANNELS and not slots.get(OTHER_NUMBER) and intent != NUMBER_INTENT:
         if intent == "affirm" or plain in {"yes", "y", "ok", "yes please", "this one", "this number"}:
             return Step(slots={NUMBER: SENDER})
         if intent == "deny" or plain in {"no", "n", "another", "another number", "different number"}:

@@ -6,8 +6,9 @@ A resident types a number when the bot has asked for one (the engine's reply car
 "not_callable"), so the number is in no tracker, log or model input. The number step is the
 form's last, after consent, so the request is made in that same turn: the engine's reply
 carries `{"callback_save": {"id": 7, "number": "typed"}}` and the number is stored with the
-request, encrypted, then forgotten by the gateway. On SMS "this number" is the sender's own
-number ("number": "sender"), which the channel gave for the turn.
+request, encrypted, then forgotten by the gateway. By SMS or voice "this number" is the sender's
+or caller's own number ("number": "sender"), which the channel gave for the turn (the raw
+sender of `ConversationPort.turn`).
 
 It also tells a resident whose call back is overdue, once, when they next write (if no
 outbound message has told them), for conversations it knows have a request open.
@@ -25,6 +26,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.callbacks import store
+from bot.callbacks.dialogue import OWN_NUMBER_CHANNELS
 from bot.callbacks.phone import NumberCheck, check_number, looks_like_number
 from bot.db.session import session_scope
 from bot.gateway.state import SharedState
@@ -117,7 +119,10 @@ class CallbackGate:
     ) -> str | None:
         request_id = int(saved["id"])
         if saved.get("number") == "sender":
-            check = check_number(raw_sender) if channel == "sms" and raw_sender else None
+            # The sender of a text or the caller: the raw number the channel gave for this turn
+            # (a withheld caller's id is no number, so nothing is kept and the resident is told).
+            own = channel in OWN_NUMBER_CHANNELS
+            check = check_number(raw_sender) if own and raw_sender else None
         else:
             check = typed
         try:

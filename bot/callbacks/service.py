@@ -59,9 +59,12 @@ def offer(ctx: CallbackContext) -> Reply:
     return Reply(ctx.words("offer"), (RING_ME_BACK, FIND_HELP, MENU))
 
 
-def safe_steps(ctx: CallbackContext, reason: str) -> Reply:
-    """At once, before anything else: the safe steps, then a priority call back offered."""
+def safe_steps(ctx: CallbackContext, reason: str, *, offer: bool = True) -> Reply:
+    """At once, before anything else: the safe steps, then a priority call back offered (not
+    when the resident is already asking for one: `offer=False`, and the form carries on)."""
     key = "scam_now" if reason == "scam" else "distress"
+    if not offer:
+        return Reply(ctx.words(key))
     return Reply(f"{ctx.words(key)} {ctx.words('priority_offer')}", (RING_ME_BACK, NO_THANKS))
 
 

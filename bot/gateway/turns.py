@@ -112,6 +112,8 @@ def from_engine(raw: list[dict[str, Any]]) -> Rendered:
         if item.get("text") or buttons:
             messages.append(BotMessage(item.get("text"), buttons))
         forget = forget or custom.get("forget") is True
+        if messages and custom.get("callback") == "expect_number":
+            messages[-1] = replace(messages[-1], asks_number=True)
         if messages and (custom.get("request") == "location" or custom.get("venues")):
             messages[-1] = replace(
                 messages[-1],

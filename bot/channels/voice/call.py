@@ -120,6 +120,11 @@ NUMBER_WORDS = {
     "eight": "8",
     "nine": "9",
 }
+# A phone number said digit by digit: "oh" or "zero", and "double seven".
+_ZEROES = {"oh": "0", "o": "0", "zero": "0", "nought": "0"}
+_REPEATS = {"double": 2, "triple": 3}
+MIN_NUMBER_DIGITS = 6  # as the gateway's `looks_like_number`: shorter is an option's key
+NUMBER_END_KEY = "#"  # ends a number keyed in (twiml.gather), not the menu then
 _NUMBER_PREFIX = re.compile(r"^(?:number|option|press|press number) ")
 # A postcode written in the transcript ("near LS9 7BG"): kept in place when the caller confirms.
 _WRITTEN_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE)
@@ -157,6 +162,7 @@ class CallState:
     confirmed_message: str | None = None  # what the engine gets once the postcode is confirmed
     textable: str | None = None  # what "text me this" sends (the bot's words, never the caller's)
     ended: bool = False  # the bot ended the call: a later call starts afresh
+    number: bool = False  # a phone number was asked for (a call back): keys are its digits
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -258,10 +264,34 @@ def _key(key: str, state: CallState) -> Step:
     return Step(Do.ENGINE, key)  # an option's number, as a typed number is by SMS
 
 
+def spoken_number(speech: str) -> str | None:
+    """ "Oh seven seven double oh nine..." or "07700 900 123" as digits, when that is all that was
+    said (a phone number asked for); None for anything else."""
+    digits: list[str] = []
+    repeat = 1
+    for word in normalise(speech).split():
+        if word in _REPEATS:
+            repeat = _REPEATS[word]
+            continue
+        digit = word if word.isdigit() else NUMBER_WORDS.get(word, _ZEROES.get(word))
+        if digit is None:
+            return None
+        digits.append(digit * repeat)
+        repeat = 1
+    number = "".join(digits)
+    return number if len(number) >= MIN_NUMBER_DIGITS else None
+
+
 def understand(heard: Heard, state: CallState, *, min_confidence: float = 0.0) -> Step:
     """What to do with one Gather result."""
     if heard.nothing(min_confidence):
         return after_silence(state)
+    keyed = heard.digits.strip().rstrip(NUMBER_END_KEY)
+    if state.number and len(keyed) >= MIN_NUMBER_DIGITS:
+        return Step(Do.ENGINE, keyed)  # a number keyed in: the gateway checks it, the engine never sees it
+    said_number = spoken_number(heard.speech) if state.number and not keyed else None
+    if said_number is not None:
+        return Step(Do.ENGINE, said_number)
     if heard.digits.strip():
         return _key(heard.digits.strip()[0], state)
     speech = " ".join(heard.speech.split())

@@ -52,6 +52,7 @@ _CALL_SID = re.compile(r"^CA[A-Za-z0-9]{8,62}$")
 _NUMBER = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _WITHHELD = {"+266696687", "+86282452253", "+7378742833", "+2562533"}
 MAX_NUMBER_CHARS = 64
+MAX_DIGITS = 20  # one key for an option, or a phone number keyed in (with its country code)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def heard_from(fields: Fields) -> Heard:
     except ValueError:
         confidence = None
     return Heard(
-        digits=fields.get("Digits", "")[:8],
+        digits=fields.get("Digits", "")[:MAX_DIGITS],
         speech=fields.get("SpeechResult", "")[:1000],
         confidence=confidence,
     )
@@ -267,6 +268,7 @@ class VoiceChannel:
             postcode=None,
             confirmed_message=None,
             silences=silences,
+            number=answer.asks_number,
         )
         return await self._listen(conversation, state, [*before, *said], closing=[*before, *answer.answer])
 
@@ -304,10 +306,12 @@ class VoiceChannel:
             ending = [*(closing if closing is not None else ()), self._words.time_up]
             return twiml.goodbye(ending, style=self._style, slow=state.slow)
         await self._save(conversation, state)
-        return self._listen_only(parts, slow=state.slow)
+        return self._listen_only(parts, slow=state.slow, number=state.number)
 
-    def _listen_only(self, parts: Sequence[str], *, slow: bool) -> str:
-        return twiml.gather(parts, style=self._style, action=GATHER_PATH, hints=self._hints, slow=slow)
+    def _listen_only(self, parts: Sequence[str], *, slow: bool, number: bool = False) -> str:
+        return twiml.gather(
+            parts, style=self._style, action=GATHER_PATH, hints=self._hints, slow=slow, number=number
+        )
 
     async def _load(self, conversation: str) -> CallState | None:
         return CallState.from_json(await self._port.recall(conversation, STATE))

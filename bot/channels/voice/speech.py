@@ -30,6 +30,7 @@ class Spoken:
     textable: str | None = None  # the SMS "text me this" would send
     forgotten: bool = False  # "forget me" was carried out: the call ends, nothing is kept
     option_count: int = 0
+    asks_number: bool = False  # a phone number is asked for: keyed in, or said
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -79,4 +80,5 @@ def spoken(
         textable=textable(messages),
         forgotten=forgotten_text is not None and any(m.text == forgotten_text for m in messages),
         option_count=len(options),
+        asks_number=any(message.asks_number for message in messages),
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from twilio.twiml import TwiML
 from twilio.twiml.voice_response import Say, VoiceResponse
 
+from bot.channels.voice.call import NUMBER_END_KEY
 from bot.settings import Settings
 from bot.voice.ear import MAX_SPOKEN_WORDS, split_for_speech
 
@@ -55,8 +56,17 @@ def _say(parent: TwiML, text: str, style: VoiceStyle, *, slow: bool) -> None:
     parent.append(say)
 
 
-def gather(parts: Sequence[str], *, style: VoiceStyle, action: str, hints: str, slow: bool = False) -> str:
-    """Say the parts and listen for the answer: words, or one key."""
+def gather(
+    parts: Sequence[str],
+    *,
+    style: VoiceStyle,
+    action: str,
+    hints: str,
+    slow: bool = False,
+    number: bool = False,
+) -> str:
+    """Say the parts and listen for the answer: words, or one key (`number`: a phone number is
+    asked for, so many keys, ended by # or a pause)."""
     response = VoiceResponse()
     listen = response.gather(
         input="speech dtmf",
@@ -66,8 +76,9 @@ def gather(parts: Sequence[str], *, style: VoiceStyle, action: str, hints: str, 
         hints=hints or None,
         speech_timeout="auto",
         timeout=style.wait_seconds,
-        num_digits=1,
-        finish_on_key="",  # * and # are keys the caller presses, not the end of the input
+        num_digits=None if number else 1,
+        # * and # are keys the caller presses, not the end of the input; a number ends with #.
+        finish_on_key=NUMBER_END_KEY if number else "",
         action_on_empty_result=True,
     )
     for part in speakable(parts):

@@ -1,5 +1,6 @@
-"""The call-back glue, run without an engine: the form's validation (answers, a question mid-form
-stepping aside), the start, the save with its payload for the gateway, and the safe steps."""
+"""The call-back glue, run without an engine: the form's validation (answers, a question or the
+safe steps mid-form answered inside the form, the menu stepping aside), the start, the save with
+its payload for the gateway, and the safe steps."""
 
 from __future__ import annotations
 
@@ -43,8 +44,15 @@ def tracker(
     slots: dict[str, Any] | None = None,
     setting: tuple[str, Any] | None = None,
     entities: list[dict[str, Any]] | None = None,
+    faq: str | None = None,
 ) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities or []}
+    message: dict[str, Any] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": entities or [],
+    }
+    if faq is not None:  # the response selector's pick, as the engine parses a question
+        message["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{faq}"}}}
     events: list[dict[str, Any]] = [
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": text, "parse_data": message, "input_channel": channel},
@@ -79,14 +87,44 @@ def test_an_answer_fills_its_step_and_the_next_question_is_asked(database: str) 
     assert said[-1]["text"].startswith("What first name should they ask for?")
 
 
-def test_a_question_mid_form_steps_aside_for_the_rules(database: str) -> None:
-    on = tracker(
-        "how do I spot a scam text?", intent="faq", setting=("callback_topic", "how do I spot a scam text?")
-    )
+def test_a_question_mid_form_is_answered_and_the_same_step_asked_again(database: str) -> None:
+    asked = "how do I spot a scam text?"
+    on = tracker(asked, intent="faq", setting=("callback_topic", asked), faq="scams")
+    events, said = run(actions.ValidateCallbackForm(), on)
+    assert "7726" in said[0]["text"] and said[0]["text"].endswith("Now, back to your call back.")
+    assert not said[0]["buttons"]  # the form's own options follow, numbered right by SMS
+    assert said[1]["text"].startswith("What would you like help with?")
+    # The step stays empty but validated: the form neither rejects the turn nor moves on.
+    assert slot_values(events) == {"callback_topic": None}
+    assert not any(e.get("event") == "action_execution_rejected" for e in events)
+
+
+def test_a_topic_in_a_few_words_is_the_answer_even_when_it_reads_like_a_known_topic(database: str) -> None:
+    said = "online banking"
+    on = tracker(said, intent="faq", setting=("callback_topic", said), faq="online_banking")
+    events, _ = run(actions.ValidateCallbackForm(), on)
+    assert slot_values(events)["callback_topic"] == "online banking"
+
+
+def test_a_scam_in_progress_mid_form_gets_the_safe_steps_and_the_form_goes_on_as_a_priority(
+    database: str,
+) -> None:
+    slots = {"callback_topic": "-"}
+    said_now = "he's on the phone now asking for my pin"
+    on = tracker(said_now, intent="scam_in_progress", slots=slots, setting=("callback_time", said_now))
+    events, said = run(actions.ValidateCallbackForm(), on)
+    assert said[0]["text"].startswith("Stop now. Hang up")
+    assert "ring me back" not in str(said[0]["buttons"]).lower()  # already asking for one
+    assert said[1]["text"].startswith("When is best to ring you?")
+    assert slot_values(events) == {"callback_reason": "scam", "callback_time": None}
+
+
+def test_the_menu_mid_form_steps_aside_for_its_rule(database: str) -> None:
+    on = tracker("menu", intent="help", setting=("callback_name", "menu"))
     events, said = run(actions.ValidateCallbackForm(), on)
     assert said == []
     assert {"event": "action_execution_rejected", "name": "callback_form"}.items() <= events[-1].items()
-    assert slot_values(events) == {"callback_topic": None}
+    assert slot_values(events) == {"callback_name": None}
 
 
 def test_an_unsure_intent_is_taken_as_the_answer(database: str) -> None:
