@@ -18,6 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, send
+from actions.digression import DigressingFormValidation
+from bot.dialogue.digression import looks_like_question
 from bot.local import cached_local
 from bot.loop import conversation as loop
 from bot.loop.web import calendar_links
@@ -157,6 +159,20 @@ class ActionFollowupRated(LoopAction):
             now=now(),
         )
         return loop.LoopTurn(said.replies, {**said.slots, "visit_rating": None}, said.consent)
+
+
+class ValidateRatingForm(DigressingFormValidation):
+    """ "How was it?" takes a number or any few words; a question instead ("is there one next
+    week?", "where else can I go?") is answered, then "how was it?" asked again."""
+
+    resume = "Now, about your visit."
+
+    def name(self) -> str:
+        return "validate_rating_form"
+
+    def is_answer(self, tracker: Tracker) -> bool:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        return loop.rating_of(text) is not None or not looks_like_question(text)
 
 
 class ActionFollowupMissed(LoopAction):

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.digression import fresh_message_in_form
 from actions.find_help import ValidateFindHelpForm
+from actions.loop import ValidateRatingForm
 
 FAQ_COST = {"faq": {"response": {"intent_response_key": "faq/cost"}}}
 
@@ -56,3 +57,20 @@ def test_a_place_is_the_find_help_form_s_answer_not_a_digression() -> None:
     place = [{"entity": "place", "value": "Armley"}]
     assert ValidateFindHelpForm().digression(tracker("armley", "inform", entities=place)) is None
     assert ValidateFindHelpForm().digression(tracker("somewhere", "nlu_fallback")) is None
+
+
+async def test_a_question_instead_of_how_was_it_is_answered_and_how_was_it_asked_again() -> None:
+    form = ValidateRatingForm()
+    asked = tracker("is it free?", "faq", form="rating_form", requested="visit_rating")
+    dispatcher = CollectingDispatcher()
+    events = await form.run(dispatcher, asked, {})
+    assert "free" in dispatcher.messages[0]["text"].lower()
+    assert dispatcher.messages[0]["text"].endswith(ValidateRatingForm.resume)
+    # utter_ask_visit_rating asks again: the slot is empty but validated.
+    assert events == [{"event": "slot", "timestamp": None, "name": "visit_rating", "value": None}]
+
+
+def test_a_rating_in_numbers_or_words_is_never_a_digression() -> None:
+    form = ValidateRatingForm()
+    for said in ("4", "it was great thanks", "not great, was it worth it?"):
+        assert form.digression(tracker(said, "faq", form="rating_form", requested="visit_rating")) is None

@@ -4,7 +4,18 @@ replies to bad numbers, and "this number?" on SMS."""
 from __future__ import annotations
 
 from bot.callbacks import dialogue
-from bot.callbacks.dialogue import CONSENT, NAME, NUMBER, OTHER_NUMBER, SKIPPED, TIME, TOPIC, ask, take
+from bot.callbacks.dialogue import (
+    CONSENT,
+    NAME,
+    NUMBER,
+    OTHER_NUMBER,
+    SKIPPED,
+    TIME,
+    TOPIC,
+    ask,
+    is_answer,
+    take,
+)
 from bot.callbacks.wording import Wording
 
 
@@ -69,6 +80,36 @@ def test_on_sms_the_number_is_this_number_or_another(words: Wording) -> None:
     other = step(NUMBER, "no", words, channel="sms", intent="deny")
     assert other.slots == {OTHER_NUMBER: True} and other.expect_number
     assert other.replies[0].text == words("ask_other_number")
+
+
+def test_by_voice_the_number_is_the_caller_s_or_another_said_or_keyed(words: Wording) -> None:
+    asked = ask(NUMBER, words, "voice", {})
+    assert asked.replies[0].text == words("ask_number_voice") and not asked.expect_number
+    assert "calling from" in asked.replies[0].text
+    assert step(NUMBER, "yes", words, channel="voice", intent="affirm").slots == {NUMBER: "sender"}
+    other = step(NUMBER, "no", words, channel="voice", intent="deny")
+    assert other.slots == {OTHER_NUMBER: True} and other.expect_number
+    assert other.replies[0].text == words("ask_other_number_voice") and "key it in" in other.replies[0].text
+
+
+def test_a_landline_is_fine_by_voice_with_no_word_about_texts(words: Wording) -> None:
+    said = take(
+        NUMBER,
+        "/callback_number",
+        intent="callback_number",
+        entities={"number_check": "landline"},
+        channel="voice",
+        slots={OTHER_NUMBER: True},
+        words=words,
+    )
+    assert said.slots == {NUMBER: "typed:landline"} and not said.replies
+
+
+def test_a_question_is_never_the_topic_but_a_few_words_and_skip_always_are() -> None:
+    assert is_answer(TOPIC, "online banking") and is_answer(TOPIC, "Scams")
+    assert not is_answer(TOPIC, "how do I spot a scam text?")
+    assert is_answer(NUMBER, "skip") and is_answer(TIME, "stop")
+    assert not is_answer(TIME, "is it free?")
 
 
 def test_on_web_and_telegram_the_number_is_typed_and_checked_by_the_gateway(words: Wording) -> None:

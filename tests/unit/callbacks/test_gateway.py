@@ -112,6 +112,39 @@ def test_on_sms_this_number_is_the_senders_and_a_bad_one_keeps_nothing(
         assert cipher.decrypt(rows["sms-good"].phone_encrypted or "") == "+447400999888"
 
 
+def test_by_voice_this_number_is_the_caller_s_even_a_landline_and_a_withheld_one_keeps_nothing(
+    migrated_url: str, cipher: ContactCipher, workdays: WorkingDays
+) -> None:
+    state = MemoryState()
+    desk = gate(migrated_url, cipher)
+    landline = new_request(migrated_url, cipher, workdays, "voice-landline")
+    withheld = new_request(migrated_url, cipher, workdays, "voice-withheld")
+
+    async def run() -> tuple[str | None, str | None]:
+        said = [
+            await desk.after_turn(
+                state,
+                conversation,
+                "voice",
+                raw_sender,  # what the phone line gives the port for the turn: From, or the call's id
+                [{"custom": {"callback_save": {"id": request, "number": "sender"}}}],
+                None,
+            )
+            for conversation, raw_sender, request in (
+                ("voice-landline", "+441134960000", landline),
+                ("voice-withheld", "call:CA0123456789", withheld),
+            )
+        ]
+        return said[0], said[1]
+
+    assert asyncio.run(run()) == (None, "Sorry, not saved.")
+    with open_session(migrated_url) as session:
+        rows = {r.conversation_id: r for r in session.scalars(select(CallbackRequest))}
+        assert set(rows) == {"voice-landline"}
+        assert cipher.decrypt(rows["voice-landline"].phone_encrypted or "") == "+441134960000"
+        assert rows["voice-landline"].phone_kind == "landline"
+
+
 def test_another_conversation_cannot_attach_a_number_to_a_request(
     migrated_url: str, cipher: ContactCipher, workdays: WorkingDays
 ) -> None:

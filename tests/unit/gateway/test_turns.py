@@ -354,5 +354,12 @@ def test_custom_payloads_become_flags_on_the_message_before() -> None:
     ]
     rendered = from_engine(raw)
     assert rendered.messages[0].request_location and not rendered.messages[1].request_location
+    assert not any(message.asks_number for message in rendered.messages)
     assert [pin.name for pin in rendered.messages[1].venues] == ["Central Library"]
     assert not rendered.forget
+
+
+def test_a_phone_number_asked_for_is_a_flag_on_the_question_for_the_phone_line() -> None:
+    raw = [{"text": "Which number?", "buttons": [{"title": "Skip", "payload": "skip"}]}]
+    rendered = from_engine([*raw, {"custom": {"callback": "expect_number"}}])
+    assert [message.asks_number for message in rendered.messages] == [True]

@@ -13,6 +13,7 @@ from bot.channels.voice.call import (
     message_for,
     normalise,
     spoken_digit,
+    spoken_number,
     understand,
 )
 
@@ -132,3 +133,36 @@ def test_the_state_round_trips_and_a_new_call_keeps_only_the_conversation_s_plac
 
 def test_normalise() -> None:
     assert normalise("  You’re going TOO fast!! ") == "youre going too fast"
+
+
+NUMBER_ASKED = CallState("CA1", 1000.0, said=("Which number should they ring instead?",), keys=1, number=True)
+
+
+def test_a_number_keyed_in_goes_whole_to_the_gateway_when_a_number_was_asked_for() -> None:
+    assert understand(Heard(digits="07700900123"), NUMBER_ASKED) == Step(Do.ENGINE, "07700900123")
+    # One key is still an option (1: skip), and # is no menu when it ends a number.
+    assert understand(Heard(digits="1"), NUMBER_ASKED) == Step(Do.ENGINE, "1")
+    assert understand(Heard(digits="07700900123#"), NUMBER_ASKED) == Step(Do.ENGINE, "07700900123")
+    # Not asked for: the first key alone, as ever (0 then means nothing, the digits are not sent).
+    assert understand(Heard(digits="07700900123"), STATE).message != "07700900123"
+
+
+@pytest.mark.parametrize(
+    ("speech", "digits"),
+    [
+        ("oh seven seven double oh nine oh oh one two three", "07700900123"),
+        ("0 7 7 0 0 9 0 0 1 2 3", "07700900123"),
+        ("07700 900123", "07700900123"),
+        ("zero one one three four nine six zero triple oh", "01134960000"),
+    ],
+)
+def test_a_number_said_digit_by_digit_is_its_digits(speech: str, digits: str) -> None:
+    assert spoken_number(speech) == digits
+    assert understand(Heard(speech=speech), NUMBER_ASKED) == Step(Do.ENGINE, digits)
+
+
+def test_words_that_are_not_a_number_are_no_number() -> None:
+    assert spoken_number("skip") is None
+    assert spoken_number("my number is oh seven seven") is None
+    assert spoken_number("two") is None  # an option's key, not a phone number
+    assert understand(Heard(speech="skip"), NUMBER_ASKED) == Step(Do.ENGINE, "skip")

@@ -37,6 +37,14 @@ def test_an_answer_listens_for_words_or_one_key_in_british_english() -> None:
     assert [say.get("voice") for say in gather.iter("Say")] == ["Polly.Brian-Neural"]
 
 
+def test_a_phone_number_asked_for_is_many_keys_ended_by_hash() -> None:
+    xml = twiml.gather(["Which number?"], style=STYLE, action="/a", hints="", number=True)
+    gather = read(xml, voice="Polly.Brian-Neural").gather
+    assert gather is not None
+    assert "numDigits" not in gather.attrib and gather.attrib["finishOnKey"] == "#"
+    assert gather.attrib["input"] == "speech dtmf"  # or said
+
+
 def test_the_voice_and_language_come_from_settings_alone() -> None:
     style = twiml.VoiceStyle.from_settings(
         Settings(voice_language="en-IE", voice_tts_voice="Polly.Niamh-Neural")
