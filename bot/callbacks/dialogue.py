@@ -73,12 +73,19 @@ def _plain(text: str) -> str:
 
 def is_answer(name: str, text: str) -> bool:
     """A message the form takes as the answer to step `name`, never as a digression: stop or
-    skip, and at the first step any few words that are not a question ("my email", a topic
-    button), since what it is about can be anything."""
+    skip; at the first step any few words that are not a question ("my email", a topic button),
+    since what it is about can be anything; a time of day ("mornings" reads like "good
+    morning" to the engine); a first name on its own."""
     plain = _plain(text)
     if plain in STOP_WORDS or plain in SKIP_WORDS:
         return True
-    return name == TOPIC and not looks_like_question(text)
+    if looks_like_question(text):
+        return False
+    if name == TOPIC:
+        return True
+    if name == TIME:
+        return _time(plain) is not None
+    return name == NAME and bool(_NAME.match(text.strip()))
 
 
 def next_missing(slots: dict[str, object]) -> str | None:

@@ -192,3 +192,12 @@ def test_the_start_says_a_waiting_call_back_instead_of_asking_again(database: st
     events, said = run(actions.ActionCallbackStart(), tracker("ring me", intent="request_callback"))
     assert slot_values(events) == {"callback_open": "waiting"}
     assert said[0]["text"].startswith("Your call back is waiting")
+
+
+def test_mornings_is_the_time_even_when_the_engine_hears_good_morning(database: str) -> None:
+    on = tracker(
+        "mornings", intent="greet", slots={"callback_topic": "-"}, setting=("callback_time", "mornings")
+    )
+    events, said = run(actions.ValidateCallbackForm(), on)
+    assert slot_values(events)["callback_time"] == "mornings"
+    assert said[-1]["text"].startswith("What first name")
