@@ -105,10 +105,12 @@ class ValidateCallbackForm(DigressingFormValidation):
         return dialogue.is_answer(asked, str((tracker.latest_message or {}).get("text") or ""))
 
     def ask_again(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        """The step the form is at (the asked one: its slot may hold the digression's text)."""
         slots = form_slots(tracker)
-        asked = str(tracker.get_slot(REQUESTED_SLOT) or dialogue.next_missing(slots) or "")
-        if asked in dialogue.STEPS:
-            say(dispatcher, dialogue.ask(asked, context().words, channel_of(tracker), slots))
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        asked = requested if requested in dialogue.STEPS else dialogue.next_missing(slots)
+        if asked is not None:
+            say(dispatcher, dialogue.ask(str(asked), context().words, channel_of(tracker), slots))
         return []
 
     async def run(
@@ -127,11 +129,7 @@ class ValidateCallbackForm(DigressingFormValidation):
         if found is not None:
             return await self.digress(dispatcher, tracker, found)
         if not given:
-            # The form starts: ask the step it is at.
-            missing = dialogue.next_missing(slots)
-            if missing is not None:
-                say(dispatcher, dialogue.ask(missing, context().words, channel, slots))
-            return []
+            return self.ask_again(dispatcher, tracker)  # the form starts: ask the step it is at
         if leaves_form(message, ELSEWHERE_INTENTS):
             return self.step_aside(tracker)
         name, text = next(iter(given.items()))

@@ -15,30 +15,19 @@ from starlette.testclient import TestClient
 from bot.gateway.app import create_app
 from bot.pseudonym import pseudonymise
 from bot.settings import Settings, get_settings
-from bot.stack import Stack
 from tests.e2e.conftest import E2E_SECRET
 from tests.e2e.test_callbacks import cipher, requests_of, tracker_text
-from tests.e2e.test_voice import LINE, PUBLIC, TOKEN, Phone, landline, mobile
+
+# The phone line's settings and its fake Twilio REST API are test_voice's fixtures, used as they are.
+from tests.e2e.test_voice import Phone, landline, mobile, settings, twilio_api  # noqa: F401
 
 
 @pytest.fixture(scope="module")
-def client(stack: Stack, e2e_env: dict[str, str]) -> Iterator[TestClient]:
-    settings = Settings(
-        engine_url=stack.ports.engine_url,
-        action_server_url=stack.ports.action_server_url,
-        database_url=e2e_env["DATABASE_URL"],
-        tracker_store_url=e2e_env["TRACKER_STORE_URL"],
-        pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
-        session_secret="e2e-session-secret",
-        engine_auth_token=stack.engine_auth_token,
-        # The stack's key: the number is stored by this gateway, and read back with that key.
-        outbound_keys=get_settings().outbound_keys,
-        twilio_auth_token=TOKEN,
-        public_base_url=PUBLIC,
-        voice_number=LINE,
-        engine_timeout_seconds=15,
-    )
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: Settings) -> Iterator[TestClient]:  # noqa: F811 (the fixture above)
+    # With the stack's key, as every process of a deployment has: the number this gateway stores
+    # is read back with it here (and by the admin).
+    keyed = settings.model_copy(update={"outbound_keys": get_settings().outbound_keys})
+    with TestClient(create_app(keyed)) as test_client:
         Phone(test_client, mobile()).ring()  # opens the databases (see test_voice.client)
         yield test_client
 
