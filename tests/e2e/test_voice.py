@@ -148,9 +148,16 @@ def test_a_first_call_hears_the_privacy_notice_then_asks_a_question(phone: Phone
     assert notice.split(".")[0] not in phone.ring_again().text, "only at the first call"
 
 
+def stored_contacts(settings: Settings) -> int:
+    """Contact details kept for later messages, by anyone (other tests share the database)."""
+    with session_scope(settings.database_url) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(OutboundContact)) or 0
+
+
 def test_help_near_a_spoken_postcode_is_read_back_confirmed_and_texted_once(
     phone: Phone, twilio_api: FakeTwilioApi, settings: Settings
 ) -> None:
+    contacts_before = stored_contacts(settings)
     phone.ring()
     check = phone.say("where can I get help with my computer near L S nine seven B G")
     assert "Press 1 if that's right" in check.text
@@ -171,8 +178,8 @@ def test_help_near_a_spoken_postcode_is_read_back_confirmed_and_texted_once(
     assert twilio_api.sent_to(phone.number, mark) == [text]
 
     conversation = pseudonymise(settings.pseudonym_secret, "voice", phone.number)
+    assert stored_contacts(settings) == contacts_before, "the caller's number was not kept"
     with session_scope(settings.database_url) as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(OutboundContact)) == 0
         kept = session.scalar(
             sa.select(sa.func.count())
             .select_from(OutboundMessage)
