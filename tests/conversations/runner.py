@@ -429,21 +429,17 @@ def channels_for(
     from bot.gateway.app import create_app
     from bot.local import load_local
     from bot.privacy.notice import first_contact_notice
-    from bot.settings import Settings, get_settings
+    from bot.settings import get_settings
+    from tests.e2e.conftest import in_process_gateway
 
     notice = first_contact_notice(load_local(get_settings().local_file), get_settings().retention_days)
     engine = EngineView(stack.ports.engine_url, stack.engine_auth_token, env["PSEUDONYM_SECRET"])
     channels: dict[str, Any] = {"web": WebChat(stack.ports.gateway_url, notice)}
     with ExitStack() as cleanup:
         if "sms" in wanted:
-            settings = Settings(
-                engine_url=stack.ports.engine_url,
-                action_server_url=stack.ports.action_server_url,
-                database_url=env["DATABASE_URL"],
-                tracker_store_url=env["TRACKER_STORE_URL"],
-                pseudonym_secret=env["PSEUDONYM_SECRET"],
-                session_secret="conversations-session-secret",
-                engine_auth_token=stack.engine_auth_token,
+            settings = in_process_gateway(
+                stack,
+                env,
                 outbound_keys=Fernet.generate_key().decode(),
                 twilio_auth_token=SMS_TOKEN,
                 public_base_url=SMS_PUBLIC,

@@ -27,7 +27,7 @@ try:
 except ImportError:  # the `browser` fixture says so
     sync_playwright = None
 from bot.privacy.notice import first_contact_notice
-from bot.settings import ROOT, get_settings
+from bot.settings import ROOT, Settings, get_settings
 from bot.stack import Ports, Stack, current_model
 
 E2E_SECRET = "e2e-test-secret"
@@ -107,6 +107,25 @@ def running_stack(env: dict[str, str], log_dir: Path, *, engines: int = 1) -> It
 def stack(e2e_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(e2e_env, tmp_path_factory.mktemp("e2e-logs")) as running:
         yield running
+
+
+def in_process_gateway(stack: Stack, env: dict[str, str], **extra: Any) -> Settings:
+    """Settings for a second gateway run in the test's own process (a TestClient), sharing the
+    stack's engine, action server and databases: how the SMS, voice and loop tests reach the bot
+    through a channel the stack's gateway does not serve. A shared 2-core machine can be slow and
+    what these tests check is the conversation, so the engine's deadline is long unless `extra`
+    says otherwise."""
+    values: dict[str, Any] = {
+        "engine_url": stack.ports.engine_url,
+        "action_server_url": stack.ports.action_server_url,
+        "database_url": env["DATABASE_URL"],
+        "tracker_store_url": env["TRACKER_STORE_URL"],
+        "pseudonym_secret": env["PSEUDONYM_SECRET"],
+        "session_secret": "e2e-session-secret",
+        "engine_auth_token": stack.engine_auth_token,
+        "engine_timeout_seconds": 15,
+    }
+    return Settings(**(values | extra))
 
 
 @pytest.fixture(scope="session")

@@ -22,9 +22,9 @@ from bot.db.session import session_scope
 from bot.gateway.app import create_app
 from bot.outbound import ContactCipher
 from bot.pseudonym import pseudonymise
-from bot.settings import ROOT, Settings, get_settings
+from bot.settings import ROOT, get_settings
 from bot.stack import Stack
-from tests.e2e.conftest import E2E_SECRET, Resident
+from tests.e2e.conftest import E2E_SECRET, Resident, in_process_gateway
 from tests.e2e.telegram_fixtures import TelegramGateway, start_gateway
 from tests.e2e.test_loop import send_due, telegram_env
 from tests.e2e.test_sms import PUBLIC, TOKEN, Phone
@@ -187,18 +187,12 @@ def test_an_ordinary_scam_question_gets_the_knowledge_base_answer(resident: Resi
 
 @pytest.fixture(scope="module")
 def sms_client(stack: Stack, e2e_env: dict[str, str]) -> Iterator[TestClient]:
-    settings = Settings(
-        engine_url=stack.ports.engine_url,
-        action_server_url=stack.ports.action_server_url,
-        database_url=e2e_env["DATABASE_URL"],
-        tracker_store_url=e2e_env["TRACKER_STORE_URL"],
-        pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
-        session_secret="e2e-session-secret",
-        engine_auth_token=stack.engine_auth_token,
+    settings = in_process_gateway(
+        stack,
+        e2e_env,
         outbound_keys=get_settings().outbound_keys,
         twilio_auth_token=TOKEN,
         public_base_url=PUBLIC,
-        engine_timeout_seconds=15,
     )
     with TestClient(create_app(settings)) as client:
         yield client

@@ -22,9 +22,9 @@ from sqlalchemy import select
 from bot.db.models import Booking, MessageStatus, OutboundContact, OutboundMessage
 from bot.db.session import session_scope
 from bot.pseudonym import pseudonymise
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT
 from bot.stack import Stack
-from tests.e2e.conftest import E2E_SECRET
+from tests.e2e.conftest import E2E_SECRET, in_process_gateway
 from tests.e2e.telegram_fixtures import TOKEN, TelegramGateway, start_gateway
 from tests.e2e.test_sms import PUBLIC, Phone, new_number
 from tests.e2e.test_sms import TOKEN as SMS_TOKEN
@@ -238,21 +238,15 @@ def sms_phone(stack: Stack, e2e_env: dict[str, str], twilio: FakeTwilioApi) -> I
 
     from bot.gateway.app import create_app
 
-    settings = Settings(
-        engine_url=stack.ports.engine_url,
-        action_server_url=stack.ports.action_server_url,
-        database_url=e2e_env["DATABASE_URL"],
-        tracker_store_url=e2e_env["TRACKER_STORE_URL"],
-        pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
-        session_secret="e2e-session-secret",
+    settings = in_process_gateway(
+        stack,
+        e2e_env,
         twilio_auth_token=SMS_TOKEN,
         twilio_account_sid=twilio.account_sid,
         twilio_from_number="+447700900999",
         twilio_api_base_url=twilio.base_url,
         public_base_url=PUBLIC,
         outbound_keys=OUTBOUND_KEY,
-        engine_auth_token=stack.engine_auth_token,
-        engine_timeout_seconds=15,
     )
     with TestClient(create_app(settings)) as client:
         yield Phone(client, new_number())

@@ -28,7 +28,7 @@ from bot.local import load_local
 from bot.pseudonym import person_key, pseudonymise
 from bot.settings import Settings, get_settings
 from bot.stack import Stack
-from tests.e2e.conftest import PRIVACY_NOTICE
+from tests.e2e.conftest import PRIVACY_NOTICE, in_process_gateway
 
 TOKEN = "test-token"
 PUBLIC = "https://bot.example.org"
@@ -39,19 +39,12 @@ MENU_OPTIONS = "Reply with a number:\n1 Find help near me\n2 Check my confidence
 
 @pytest.fixture(scope="module")
 def settings(stack: Stack, e2e_env: dict[str, str]) -> Settings:
-    return Settings(
-        engine_url=stack.ports.engine_url,
-        action_server_url=stack.ports.action_server_url,
-        database_url=e2e_env["DATABASE_URL"],
-        tracker_store_url=e2e_env["TRACKER_STORE_URL"],
-        pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
-        session_secret="e2e-session-secret",
-        engine_auth_token=stack.engine_auth_token,
+    return in_process_gateway(
+        stack,
+        e2e_env,
         outbound_keys=Fernet.generate_key().decode(),
         twilio_auth_token=TOKEN,
         public_base_url=PUBLIC,
-        # A shared 2-core machine can be slow; what is tested here is the conversation.
-        engine_timeout_seconds=15,
     )
 
 

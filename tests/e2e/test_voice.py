@@ -30,6 +30,7 @@ from bot.pseudonym import pseudonymise
 from bot.settings import Settings, get_settings
 from bot.stack import Stack
 from bot.voice.ear import for_the_ear
+from tests.e2e.conftest import in_process_gateway
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.voice_twiml import Answer, read
 
@@ -50,14 +51,9 @@ def twilio_api() -> Iterator[FakeTwilioApi]:
 
 @pytest.fixture(scope="module")
 def settings(stack: Stack, e2e_env: dict[str, str], twilio_api: FakeTwilioApi) -> Settings:
-    return Settings(
-        engine_url=stack.ports.engine_url,
-        action_server_url=stack.ports.action_server_url,
-        database_url=e2e_env["DATABASE_URL"],
-        tracker_store_url=e2e_env["TRACKER_STORE_URL"],
-        pseudonym_secret=e2e_env["PSEUDONYM_SECRET"],
-        session_secret="e2e-session-secret",
-        engine_auth_token=stack.engine_auth_token,
+    return in_process_gateway(
+        stack,
+        e2e_env,
         outbound_keys=Fernet.generate_key().decode(),
         twilio_auth_token=TOKEN,
         public_base_url=PUBLIC,
@@ -65,7 +61,6 @@ def settings(stack: Stack, e2e_env: dict[str, str], twilio_api: FakeTwilioApi) -
         twilio_account_sid=twilio_api.account_sid,
         twilio_from_number="+447700900999",
         twilio_api_base_url=twilio_api.base_url,
-        engine_timeout_seconds=15,
     )
 
 
@@ -153,9 +148,16 @@ def test_a_first_call_hears_the_privacy_notice_then_asks_a_question(phone: Phone
     assert notice.split(".")[0] not in phone.ring_again().text, "only at the first call"
 
 
+def stored_contacts(settings: Settings) -> int:
+    """Contact details kept for later messages, by anyone (other tests share the database)."""
+    with session_scope(settings.database_url) as session:
+        return session.scalar(sa.select(sa.func.count()).select_from(OutboundContact)) or 0
+
+
 def test_help_near_a_spoken_postcode_is_read_back_confirmed_and_texted_once(
     phone: Phone, twilio_api: FakeTwilioApi, settings: Settings
 ) -> None:
+    contacts_before = stored_contacts(settings)
     phone.ring()
     check = phone.say("where can I get help with my computer near L S nine seven B G")
     assert "Press 1 if that's right" in check.text
@@ -176,8 +178,8 @@ def test_help_near_a_spoken_postcode_is_read_back_confirmed_and_texted_once(
     assert twilio_api.sent_to(phone.number, mark) == [text]
 
     conversation = pseudonymise(settings.pseudonym_secret, "voice", phone.number)
+    assert stored_contacts(settings) == contacts_before, "the caller's number was not kept"
     with session_scope(settings.database_url) as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(OutboundContact)) == 0
         kept = session.scalar(
             sa.select(sa.func.count())
             .select_from(OutboundMessage)

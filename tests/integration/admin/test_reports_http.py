@@ -72,7 +72,7 @@ def test_each_report_downloads_as_csv(editor: TestClient, db_session: Session) -
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["week_beginning", "web", "telegram", "sms", "voice", "total"]
-    assert rows[-1] == [MONDAY.isoformat(), "2", "0", "1", "3"] and len(rows) == 5
+    assert rows[-1] == [MONDAY.isoformat(), "2", "0", "1", "0", "3"] and len(rows) == 5
     questions = editor.get("/reports/questions.csv").content.decode("utf-8-sig")
     assert "free_data,Free mobile data,1" in questions
     confidence = editor.get("/reports/confidence.csv").content.decode("utf-8-sig")
