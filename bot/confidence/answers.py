@@ -56,32 +56,6 @@ def read_command(check: ConfidenceCheck, text: str) -> Command | None:
     return None
 
 
-QUESTION_WORDS = frozenset(
-    {
-        "how",
-        "what",
-        "whats",
-        "where",
-        "when",
-        "who",
-        "which",
-        "can",
-        "could",
-        "is",
-        "are",
-        "do",
-        "does",
-        "should",
-    }
-)
-
-
-def looks_like_question(text: str) -> bool:
-    """ "how do I make the text bigger?": a question for the knowledge base, not an answer."""
-    tokens = words_key(text)
-    return text.strip().endswith("?") or bool(tokens and tokens[0] in QUESTION_WORDS)
-
-
 def _number(tokens: tuple[str, ...], options: int) -> int | None:
     """The one number in the message, if it names an option; 0 when there are numbers but no one option."""
     meaningful = [t for t in tokens if t not in NUMBER_FILLER]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.confidence.answers import Command, looks_like_question, read_answer, read_command
+from bot.confidence.answers import Command, read_answer, read_command
 from bot.confidence.content import ConfidenceCheck
 
 EASILY, WITH_HELP, NOT_REALLY, NEVER = 1, 2, 3, 4
@@ -98,11 +98,3 @@ def test_unclear_answers_are_not_guessed(check: ConfidenceCheck, text: str) -> N
 )
 def test_commands(check: ConfidenceCheck, text: str, command: Command | None) -> None:
     assert read_command(check, text) is command
-
-
-@pytest.mark.parametrize(
-    ("text", "question"),
-    [("how do I make the writing bigger?", True), ("what is a digital champion", True), ("a bit", False)],
-)
-def test_a_question_is_told_from_an_answer(text: str, question: bool) -> None:
-    assert looks_like_question(text) is question

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.dialogue.digression import Digression, Kind, answer, aside, digression_in
+from bot.dialogue.digression import Digression, Kind, answer, aside, digression_in, looks_like_question
 
 
 def parse(
@@ -76,3 +76,11 @@ def test_the_answer_leads_back_into_the_form_without_buttons() -> None:
     assert "postcode" in answer(Digression(Kind.FIND_HELP))  # where, when the place is not known
     assert answer(Digression(Kind.FIND_HELP), nearby="Help near LS1 1AZ:") == "Help near LS1 1AZ:"
     assert aside("Hello", "").text == "Hello"
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("how do I make the writing bigger?", True), ("what is a digital champion", True), ("a bit", False)],
+)
+def test_a_question_is_told_from_an_answer(text: str, question: bool) -> None:
+    assert looks_like_question(text) is question
