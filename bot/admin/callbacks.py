@@ -117,6 +117,16 @@ def overdue_rows(session: Any, staff: Any, now: datetime) -> list[Row]:
     ]
 
 
+def _allowed(session: Any, staff: Any, scope: Scope, request_id: int) -> CallbackRequest:
+    """The request, if this member of staff may see it; a refusal is audited, then raised."""
+    try:
+        return store.for_staff(session, request_id, scope.organisation_id, scope.is_admin)
+    except store.NotAllowed:
+        record(session, staff.email, "denied", "CallbackRequest", request_id, "not this organisation's")
+        session.commit()
+        raise
+
+
 class CallbacksPage(StaffPage):
     name = "Call-back queue"
     icon = "fa-solid fa-phone"
@@ -157,14 +167,7 @@ class CallbacksPage(StaffPage):
         now = self.clock()
         with self.session() as session:
             scope = staff_scope(session, staff)
-            try:
-                found = store.for_staff(session, request_id, scope.organisation_id, scope.is_admin)
-            except store.NotAllowed:
-                record(
-                    session, staff.email, "denied", "CallbackRequest", request_id, "not this organisation's"
-                )
-                session.commit()
-                raise
+            found = _allowed(session, staff, scope, request_id)
             number, name = store.reveal(session, self._cipher(), found, staff.email)
             organisations = (
                 [
@@ -208,14 +211,7 @@ class CallbacksPage(StaffPage):
         now = self.clock()
         with self.session() as session:
             scope = staff_scope(session, staff)
-            try:
-                found = store.for_staff(session, request_id, scope.organisation_id, scope.is_admin)
-            except store.NotAllowed:
-                record(
-                    session, staff.email, "denied", "CallbackRequest", request_id, "not this organisation's"
-                )
-                session.commit()
-                raise
+            found = _allowed(session, staff, scope, request_id)
             if found.status not in store.OPEN:
                 raise HTTPException(409, "This request is already closed.")
             if action == "assign":

@@ -208,20 +208,9 @@ def _tell(
         "day": said.day,
         "alternative": sentence,
     }
-    try:
-        schedule_message(
-            session,
-            conversation_id=conversation_id,
-            kind=CHANGED,
-            due_at=now,
-            expires_at=as_utc(starts_at),
-            content={"template": CHANGED, "params": params},
-            reference=f"changed:{help_session.id}:{as_utc(starts_at).date().isoformat()}",
-            quiet=quiet,
-        )
-    except NoConsent:
-        return False
-    return True
+    return _notify(
+        session, conversation_id, CHANGED, "changed", params, help_session.id, starts_at, quiet, now
+    )
 
 
 def cancel_date(
@@ -363,15 +352,31 @@ def _tell_moved(
         "was": _short_when(old, quiet),
         "phone": said.phone,
     }
+    return _notify(session, conversation_id, MOVED, "moved", params, help_session.id, new, quiet, now)
+
+
+def _notify(
+    session: Session,
+    conversation_id: str,
+    kind: str,
+    prefix: str,
+    params: dict[str, str],
+    session_id: int,
+    starts_at: datetime,
+    quiet: QuietHours,
+    now: datetime,
+) -> bool:
+    """One notice about a session's date, sent now (quiet hours permitting) and useless once the
+    date has begun; its reference makes a second notice about the same date a no-op."""
     try:
         schedule_message(
             session,
             conversation_id=conversation_id,
-            kind=MOVED,
+            kind=kind,
             due_at=now,
-            expires_at=as_utc(new),
-            content={"template": MOVED, "params": params},
-            reference=f"moved:{help_session.id}:{as_utc(new).date().isoformat()}",
+            expires_at=as_utc(starts_at),
+            content={"template": kind, "params": params},
+            reference=f"{prefix}:{session_id}:{as_utc(starts_at).date().isoformat()}",
             quiet=quiet,
         )
     except NoConsent:
