@@ -49,6 +49,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -176,24 +177,48 @@ async def resident(run: Run, number: int, client: httpx.AsyncClient) -> None:
     while time.perf_counter() < run.measure_to:
         sender = f"bench-{tag}-{number}-{visit}"
         visit += 1
+        started = time.perf_counter()
         for step in run.script(rng):
-            started = time.perf_counter()
-            if started >= run.measure_to:
+            body = {"sender": sender, "message": step.text}
+            post = partial(client.post, run.path, json=body)
+            taken = await timed_turn(run, rng, step, post, classify)
+            if taken is None:
                 return
-            try:
-                response = await client.post(run.path, json={"sender": sender, "message": step.text})
-                error, unexpected = classify(response, step.expect)
-            except httpx.TimeoutException:
-                error, unexpected = "timeout", False
-            except httpx.HTTPError as failure:
-                error, unexpected = type(failure).__name__, False
-            elapsed = time.perf_counter() - started
-            if started >= run.measure_from:
-                run.turns.append(Turn(step.kind, started, elapsed, error, unexpected))
-            if run.think:
-                await asyncio.sleep(run.think * rng.uniform(0.5, 1.5))
+            started = taken
         if started >= run.measure_from:
             run.conversations += 1
+
+
+Judge = Callable[[httpx.Response, tuple[str, ...]], tuple[str | None, bool]]
+
+
+async def timed_turn(
+    run: Run,
+    rng: random.Random,
+    step: Step,
+    post: Callable[[], Awaitable[httpx.Response]],
+    judge: Judge,
+) -> float | None:
+    """One turn, timed and judged, then the resident's thinking time; None once the run is over.
+
+    Shared by every driver (chat here, calls and texts in bench/voice_load.py) so that a turn is
+    measured the same way whatever the channel. Returns when the turn started.
+    """
+    started = time.perf_counter()
+    if started >= run.measure_to:
+        return None
+    try:
+        error, unexpected = judge(await post(), step.expect)
+    except httpx.TimeoutException:
+        error, unexpected = "timeout", False
+    except httpx.HTTPError as failure:
+        error, unexpected = type(failure).__name__, False
+    elapsed = time.perf_counter() - started
+    if started >= run.measure_from:
+        run.turns.append(Turn(step.kind, started, elapsed, error, unexpected))
+    if run.think:
+        await asyncio.sleep(run.think * rng.uniform(0.5, 1.5))
+    return started
 
 
 async def drive(run: Run) -> None:

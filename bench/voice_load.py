@@ -23,6 +23,7 @@ import random
 import sys
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load  # bench/load.py, beside this file
-from load import ROOT, Run, Step, Turn
+from load import ROOT, Run, Step
 
 TOKEN = "bench-twilio-token"
 LINE = "+441134960000"
@@ -96,23 +97,11 @@ async def person(run: Run, number: int, client: httpx.AsyncClient) -> None:
                 fields = {"CallSid": call, "From": phone, "To": LINE, **extra}
             else:
                 fields = {"From": phone, "To": LINE, "MessageSid": f"SM{uuid.uuid4().hex}", **extra}
-            started = time.perf_counter()
-            if started >= run.measure_to:
+            post = partial(client.post, step.text, data=fields, headers=signed(run.url + step.text, fields))
+            taken = await load.timed_turn(run, rng, step, post, classify)
+            if taken is None:
                 return
-            try:
-                response = await client.post(
-                    step.text, data=fields, headers=signed(run.url + step.text, fields)
-                )
-                error, unexpected = classify(response, step.expect)
-            except httpx.TimeoutException:
-                error, unexpected = "timeout", False
-            except httpx.HTTPError as failure:
-                error, unexpected = type(failure).__name__, False
-            elapsed = time.perf_counter() - started
-            if started >= run.measure_from:
-                run.turns.append(Turn(step.kind, started, elapsed, error, unexpected))
-            if run.think:
-                await asyncio.sleep(run.think * rng.uniform(0.5, 1.5))
+            started = taken
         if started >= run.measure_from:
             run.conversations += 1
 
