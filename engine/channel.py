@@ -28,7 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from engine import no_tensorflow, patches
+from engine import no_tensorflow, patches, states
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ def drop_cached(tracker_store: Any, sender: str) -> None:
     store = getattr(tracker_store, "_tracker_store", tracker_store)  # Rasa's FailSafeTrackerStore
     if hasattr(store, "drop_cached"):
         store.drop_cached(sender)
+    states.forget(sender)
 
 
 def token_accepted(request: Request, expected: str | None) -> bool:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import rasa.version
 from rasa.shared.exceptions import RasaException
 
-from engine import graph_runner, speedups
+from engine import graph_runner, speedups, states
 
 PINNED_RASA = "3.6.21"  # requirements/engine.in; change it only after checking every entry below
 MARK = "__getonline_patch__"  # set on each installed replacement: how `in_place` and `apply` know
@@ -146,6 +146,76 @@ TOUCHED: tuple[Touch, ...] = (
         " time); the class found for each event name is kept.",
         build=speedups._resolving_by_type_once,
     ),
+    Touch(
+        "rasa.shared.core.trackers",
+        "DialogueStateTracker",
+        "applied_events",
+        "replaced",
+        "engine/states.py",
+        "every prediction folded every event of the conversation again (a tenth of the engine's busy"
+        " time); the fold goes on from the last result for the same event objects.",
+        build=states.replacing_applied_events,
+    ),
+    Touch(
+        "rasa.shared.core.domain",
+        "Domain",
+        "states_for_tracker_history",
+        "wrapped",
+        "engine/states.py",
+        "every prediction replayed the whole conversation to take its states (a sixth of the engine's"
+        " busy time); the states taken for the same event objects are kept and the replay goes on from"
+        " there. Rasa's own method still answers conversations with events it does not carry on.",
+        build=states.replacing_states_for_tracker_history,
+    ),
+    Touch(
+        "rasa.shared.core.trackers",
+        "DialogueStateTracker",
+        "_undo_till_previous_loop_execution",
+        "called",
+        "engine/states.py",
+        "the applied-events fold calls Rasa's own steps, as Rasa's loop does.",
+    ),
+    Touch(
+        "rasa.shared.core.trackers",
+        "DialogueStateTracker",
+        "_first_loop_execution_or_unhappy_path",
+        "called",
+        "engine/states.py",
+        "as above.",
+    ),
+    Touch(
+        "rasa.shared.core.trackers",
+        "DialogueStateTracker",
+        "_undo_till_previous",
+        "called",
+        "engine/states.py",
+        "as above.",
+    ),
+    Touch(
+        "rasa.shared.core.domain",
+        "Domain",
+        "_get_prev_action_sub_state",
+        "called",
+        "engine/states.py",
+        "taking a state calls Rasa's own steps (this and the next three), as Rasa's loop does.",
+    ),
+    Touch(
+        "rasa.shared.core.domain",
+        "Domain",
+        "_remove_rule_only_features",
+        "called",
+        "engine/states.py",
+        "as above.",
+    ),
+    Touch(
+        "rasa.shared.core.domain",
+        "Domain",
+        "_substitute_rule_only_user_input",
+        "called",
+        "engine/states.py",
+        "as above.",
+    ),
+    Touch("rasa.shared.core.domain", "Domain", "_clean_state", "called", "engine/states.py", "as above."),
     Touch(
         "rasa.engine.runner.dask",
         "DaskGraphRunner",
