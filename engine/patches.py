@@ -24,7 +24,7 @@ from typing import Any, Literal
 import rasa.version
 from rasa.shared.exceptions import RasaException
 
-from engine import graph_runner, speedups, states
+from engine import graph_runner, rules, speedups, states
 
 PINNED_RASA = "3.6.21"  # requirements/engine.in; change it only after checking every entry below
 MARK = "__getonline_patch__"  # set on each installed replacement: how `in_place` and `apply` know
@@ -216,6 +216,25 @@ TOUCHED: tuple[Touch, ...] = (
         "as above.",
     ),
     Touch("rasa.shared.core.domain", "Domain", "_clean_state", "called", "engine/states.py", "as above."),
+    Touch(
+        "rasa.core.policies.rule_policy",
+        "RulePolicy",
+        "_get_possible_keys",
+        "replaced",
+        "engine/rules.py",
+        "the search for the rules that fit parsed every rule from JSON again for every state of the"
+        " conversation, and went on to its first state (6% of the engine's busy time); each rule is"
+        " parsed once, and the search stops when its answer can no longer change.",
+        build=rules.replacing_get_possible_keys,
+    ),
+    Touch(
+        "rasa.core.policies.rule_policy",
+        "RulePolicy",
+        "_does_rule_match_state",
+        "called",
+        "engine/rules.py",
+        "a rule is matched against a state by Rasa's own check.",
+    ),
     Touch(
         "rasa.engine.runner.dask",
         "DaskGraphRunner",

@@ -278,9 +278,22 @@ def _resume(kept: _States | None, applied: list[Event], tracker: DialogueStateTr
     return _States(kept.domain, kept.rule_only_data, applied[:common], replay, states, taken)
 
 
+_RULE_ONLY_KEYS: dict[int, tuple[Any, Any, str]] = {}
+
+
 def _rule_only_key(rule_only_data: dict[str, Any] | None) -> str:
-    """The policies ask with their own rule-only slots and forms: each kind is kept apart."""
-    return json.dumps(rule_only_data, sort_keys=True, default=str)
+    """The policies ask with their own rule-only slots and forms: each kind is kept apart.
+
+    A policy passes the same dict every time, so its text is kept by the dict's identity (with
+    the dict, so that the identity is not reused, and a copy, in case it is changed)."""
+    known = _RULE_ONLY_KEYS.get(id(rule_only_data))
+    if known is not None and known[0] is rule_only_data and known[1] == rule_only_data:
+        return known[2]
+    text = json.dumps(rule_only_data, sort_keys=True, default=str)
+    if len(_RULE_ONLY_KEYS) > 64:
+        _RULE_ONLY_KEYS.clear()
+    _RULE_ONLY_KEYS[id(rule_only_data)] = (rule_only_data, copy.deepcopy(rule_only_data), text)
+    return text
 
 
 def states_for_tracker_history(
