@@ -27,7 +27,10 @@ SLOTS = ["postcode", "need", "answered"]
 def _state(rng: random.Random, start: bool = False) -> dict[str, Any]:
     state: dict[str, Any] = {}
     if not start:
-        state["prev_action"] = {"action_name": rng.choice(ACTIONS)}
+        state["prev_action"] = rng.choice(
+            [{"action_name": rng.choice(ACTIONS)}] * 6
+            + [{"action_text": "hi"}, {"action_name": "should_not_be_set"}]
+        )
     if rng.random() < 0.6:
         user: dict[str, Any] = {"intent": rng.choice(INTENTS)}
         if rng.random() < 0.3:
