@@ -212,5 +212,7 @@ def _number(
     problem = {"not_uk": "number_not_uk", "not_callable": "number_not_callable"}.get(
         check or "", "number_invalid"
     )
+    if channel == "voice":
+        problem += "_voice"  # said or keyed in, never typed
     skip = Button(str(words.texts.get("skip", "Skip")), "skip")
     return Step([Reply(words(problem), (skip,))], expect_number=True)

@@ -37,7 +37,7 @@ from bot.channels.voice.hints import speech_hints
 from bot.channels.voice.speech import Spoken, parts_for_the_ear, spoken
 from bot.channels.voice.texting import TextSender, text_once
 from bot.channels.voice.wording import Wording, cached_wording
-from bot.privacy.notice import first_contact_notice, forgotten, privacy_details
+from bot.privacy.notice import first_contact_notice, forget_failed, forgotten, privacy_details
 from bot.settings import Settings
 from bot.voice.ear import is_uk_mobile
 from bot.voice.postcodes import read_back
@@ -106,7 +106,10 @@ class VoiceChannel:
         self._words: Wording = cached_wording(settings.content_dir).filled(local, days)
         # The notice the gateway gives at a first message, and the privacy details, said for the phone.
         self._notice = {first_contact_notice(local, days): self._words.privacy_notice}
-        self._replaced = {privacy_details(local, days).text: self._words.privacy_details}
+        self._replaced = {
+            privacy_details(local, days).text: self._words.privacy_details,
+            forget_failed(local, days): self._words.forget_failed,
+        }
         self._forgotten = forgotten(local, days)
         self._apology = conversations.apology().text or ""
         self._hints = speech_hints(settings.places_file, settings.kb_dir)

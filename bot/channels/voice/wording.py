@@ -17,6 +17,7 @@ class Wording(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     privacy_notice: str
     privacy_details: str
+    forget_failed: str
     welcome_back: str
     not_heard: str
     still_not_heard: str

@@ -132,6 +132,22 @@ def test_bad_numbers_get_a_clear_reply_and_the_question_again(words: Wording) ->
     assert words_only.replies[0].text == words("number_invalid") and words_only.expect_number
 
 
+def test_on_the_phone_a_bad_number_is_asked_for_again_by_voice_or_keypad_never_typed(words: Wording) -> None:
+    for check in ("invalid", "not_uk", "not_callable"):
+        said = step(
+            NUMBER, "/callback_number", words, channel="voice", intent="callback_number", number_check=check
+        )
+        text = said.replies[0].text
+        assert said.expect_number and "type" not in text.lower(), text
+        assert "key" in text and "say" in text.lower(), text
+        assert (
+            text
+            != step(NUMBER, "/callback_number", words, intent="callback_number", number_check=check)
+            .replies[0]
+            .text
+        )
+
+
 def test_a_landline_typed_on_sms_is_rung_and_the_resident_told_texts_come_here(words: Wording) -> None:
     said = take(
         NUMBER,

@@ -22,7 +22,7 @@ from bot.gateway.turns import Conversations
 from bot.local import load_local
 from bot.messages import BotMessage
 from bot.privacy.contacts import ContactBook
-from bot.privacy.notice import forgotten, privacy_details
+from bot.privacy.notice import forget_failed, forgotten, privacy_details
 from bot.referrals import ReferralCodes
 from bot.settings import Settings, get_settings
 from bot.usage.recorder import UsageRecorder
@@ -218,6 +218,14 @@ def test_the_privacy_details_are_said_for_a_call(line: Line) -> None:
     assert answer.says[0].startswith("This call is not recorded") and "Type" not in answer.text
     assert "press 2 for Menu" in answer.text
     assert line.press("*").says == answer.says, "details are the answer: repeated with it"
+
+
+def test_when_forgetting_fails_the_caller_is_not_told_to_type(line: Line) -> None:
+    line.ring()
+    line.engine.replies.append(EngineTurn([{"text": forget_failed(LOCAL, 90)}]))
+    answer = line.say("forget me")
+    assert answer.says[0].startswith("Sorry, I couldn't delete what you said just now")
+    assert "type" not in answer.text.lower() and "90 days" in answer.text
 
 
 def test_a_key_is_the_option_of_that_number(line: Line) -> None:
