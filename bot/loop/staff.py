@@ -10,6 +10,7 @@ and cancels their reminders for it. Changing a session's day or time tells them 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -33,6 +34,8 @@ from bot.loop.plan import REMINDER, REMINDER_SOON, plan_messages
 from bot.outbound import NoConsent, QuietHours, cancel_by_reference_prefix, has_contact, schedule_message
 from bot.outbound.quiet import as_utc
 from bot.venues.schedule import next_occurrence, rule_of
+
+logger = logging.getLogger(__name__)
 
 CHANGED = "session_changed"
 MOVED = "session_moved"
@@ -61,6 +64,12 @@ class RegisterOccurrence:
     booked: int
     cancelled: bool
     entries: list[RegisterEntry] = field(default_factory=list)
+
+    @property
+    def over_capacity(self) -> bool:
+        """More places taken than the session has: two booked dates moved onto this one. Nobody
+        loses a place they were given; the register asks staff to check the room."""
+        return self.capacity is not None and self.booked > self.capacity
 
 
 def _prefix(session_id: int, starts_at: datetime) -> str:
@@ -387,7 +396,11 @@ def _notify(
 def _move_bookings(
     session: Session, help_session: HelpSession, old: SessionOccurrence, new: datetime
 ) -> SessionOccurrence:
-    """The old date's bookings now belong to the new date (its places taken with them)."""
+    """The old date's bookings now belong to the new date (its places taken with them).
+
+    When the new date already has bookings, the two merge even past the session's capacity:
+    every resident keeps the place they were given, no new booking is taken for that date while
+    it is full (bot.loop.booking), and the register shows staff the date is over capacity."""
     existing = session.scalar(
         select(SessionOccurrence).where(
             SessionOccurrence.session_id == help_session.id, SessionOccurrence.starts_at == as_utc(new)
@@ -405,6 +418,14 @@ def _move_bookings(
     session.flush()
     session.expire(old, ["bookings"])
     session.expire(existing, ["bookings"])
+    if help_session.capacity is not None and existing.booked > help_session.capacity:
+        logger.warning(
+            "Session %s on %s now has %s places taken of %s: two booked dates moved onto it.",
+            help_session.id,
+            as_utc(new).isoformat(),
+            existing.booked,
+            help_session.capacity,
+        )
     return existing
 
 

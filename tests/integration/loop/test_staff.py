@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Booking, BookingStatus, HelpSession, LoopEvent, MessageStatus, OutboundMessage
-from bot.loop.booking import book
+from bot.loop.booking import SessionFull, book
 from bot.loop.conversation import reference_of
 from bot.loop.staff import cancel_date, close_venue, mark, move_session, register
 from bot.outbound import ContactCipher, QuietHours, save_contact, schedule_message
@@ -215,3 +215,36 @@ def test_a_date_the_new_timing_no_longer_has_is_cancelled_with_an_alternative(
     [notice] = _pending(db_session)
     assert notice.kind == "session_changed"
     assert {b.status for b in rows} == {BookingStatus.CANCELLED.value}
+
+
+def test_two_booked_dates_moved_onto_one_keep_everyone_and_the_register_warns_staff(
+    db_session: Session, factory: Factory
+) -> None:
+    venue = factory.venue(name="Central Library")
+    help_session = factory.help_session(
+        venue, title="Tablet class", weekday=1, capacity=2, booking_required=True
+    )
+    first = [
+        book(db_session, session_id=help_session.id, starts_at=TUESDAY, conversation_id=who, channel="web")
+        for who in ("web-a", "web-b")
+    ]
+    later = book(
+        db_session,
+        session_id=help_session.id,
+        starts_at=datetime(2026, 12, 15, 10, tzinfo=UTC),
+        conversation_id="web-c",
+        channel="web",
+    )
+    help_session.end_date = datetime(2026, 12, 10).date()  # the 15th no longer runs: it moves to the 8th
+    db_session.flush()
+    move_session(db_session, session_id=help_session.id, now=NOW, quiet=QUIET, helpline_phone="x")
+    for booking in [*first, later]:
+        db_session.refresh(booking)
+        assert booking.status == BookingStatus.BOOKED.value, "nobody loses the place they were given"
+        assert booking.occurrence.starts_at.replace(tzinfo=UTC) == TUESDAY
+    [occurrence] = [o for o in register(db_session, NOW) if o.session_id == help_session.id]
+    assert (occurrence.booked, occurrence.capacity, occurrence.over_capacity) == (3, 2, True)
+    with pytest.raises(SessionFull):
+        book(
+            db_session, session_id=help_session.id, starts_at=TUESDAY, conversation_id="web-d", channel="web"
+        )
