@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import unittest
 from typing import Any
 from unittest import mock
@@ -34,6 +35,68 @@ INVALID_REPLIES: list[dict[str, Any]] = [
 ]
 
 
+COMMON_REPLY: dict[str, Any] = {
+    "events": [
+        {"event": "slot", "timestamp": None, "name": "need", "value": {"kind": ["wifi"]}},
+        {"event": "active_loop", "name": "help_form", "timestamp": 1.5},
+        {"event": "bot", "text": "Hi", "data": {"buttons": []}, "metadata": {"utter_action": "utter_hi"}},
+        {"event": "action", "name": "action_listen", "policy": None, "confidence": 1, "hide_rule_turn": False},
+        {"event": "followup", "name": "action_listen"},
+        {"event": "reset_slots"},
+    ],
+    "responses": [{"text": "Hello", "buttons": [{"title": "a", "payload": "/b"}]}, {"response": "utter_x"}],
+}
+# Values of every JSON type and a few Python ones that are not JSON, for the fields of a reply.
+ODD_VALUES: list[Any] = [
+    None, True, False, 0, 1, -3, 1.0, 2.5, float("nan"), float("inf"), "", "x", "user", [], [1], {},
+    {"a": 1}, (1, 2), {1, 2}, b"x", object(),
+]
+EVENT_NAMES = [
+    "action", "slot", "bot", "active_loop", "followup", "reset_slots", "user", "entities", "form",
+    "session_started", "restart", "undo", "rewind", "pause", "resume", "export", "reminder",
+    "cancel_reminder", "agent", "form_validation", "loop_interrupted", "user_featurization",
+    "action_execution_rejected", "no_such_event", "",
+]
+FIELDS = [
+    "event", "timestamp", "metadata", "name", "value", "policy", "confidence", "hide_rule_turn",
+    "action_text", "text", "data", "entities", "parse_data", "input_channel",
+]
+
+
+def random_event(rng: random.Random) -> Any:
+    if rng.random() < 0.03:
+        return rng.choice(ODD_VALUES)
+    event: dict[Any, Any] = dict(rng.choice(COMMON_REPLY["events"]))
+    event["event"] = rng.choice(EVENT_NAMES) if rng.random() < 0.5 else event["event"]
+    for _ in range(rng.choice([0, 0, 1, 2, 3])):
+        field = rng.choice(FIELDS)
+        if rng.random() < 0.3:
+            event.pop(field, None)
+        else:
+            event[field] = rng.choice(ODD_VALUES + ["action_listen", 0.7])
+    return event
+
+
+def random_replies(count: int) -> list[Any]:
+    rng = random.Random(18)
+    replies: list[Any] = []
+    for _ in range(count):
+        reply: Any = {}
+        if rng.random() < 0.9:
+            reply["events"] = [random_event(rng) for _ in range(rng.randint(0, 5))]
+        if rng.random() < 0.7:
+            reply["responses"] = [
+                rng.choice([{"text": "hi"}, {}, {"custom": {"a": 1}}] if rng.random() < 0.95 else ODD_VALUES)
+                for _ in range(rng.randint(0, 3))
+            ]
+        if rng.random() < 0.05:
+            reply[rng.choice(["events", "responses"])] = rng.choice(ODD_VALUES)
+        if rng.random() < 0.02:
+            reply = rng.choice(ODD_VALUES)
+        replies.append(reply)
+    return replies
+
+
 def conversation(turns: int) -> DialogueStateTracker:
     events = []
     for turn in range(turns):
@@ -62,6 +125,30 @@ class ValidatorTest(unittest.TestCase):
             with self.assertRaises(jsonschema.ValidationError) as rejected:
                 action()._validate_action_result(reply)
             self.assertIn("Failed to validate Action server response", rejected.exception.message)
+
+    def test_the_quick_check_accepts_only_what_jsonschema_accepts(self) -> None:
+        validator = speedups._action_result_validator()
+        accepted = rejected_checked = 0
+        for reply in random_replies(4000):
+            if speedups._plainly_valid(reply):
+                accepted += 1
+                self.assertTrue(validator.is_valid(reply), reply)
+                self.assertTrue(action()._validate_action_result(reply))
+            elif rejected_checked < 200 and not validator.is_valid(reply):
+                rejected_checked += 1  # Rasa's call checks the schema every time: slow
+                with self.assertRaises(jsonschema.ValidationError) as rejected:
+                    action()._validate_action_result(reply)
+                with self.assertRaises(jsonschema.ValidationError) as rasas:
+                    jsonschema.validate(reply, RemoteAction.action_response_format_spec())
+                self.assertEqual(
+                    rejected.exception.message.split(". Failed to validate")[0], rasas.exception.message
+                )
+        self.assertGreater(accepted, 500)  # the common replies do take the quick way
+        self.assertEqual(rejected_checked, 200)
+
+    def test_the_replies_of_our_actions_take_the_quick_way(self) -> None:
+        for reply in VALID_REPLIES[:3] + [COMMON_REPLY]:
+            self.assertTrue(speedups._plainly_valid(reply), reply)
 
     def test_the_validator_is_built_once(self) -> None:
         self.assertIs(speedups._action_result_validator(), speedups._action_result_validator())
