@@ -147,6 +147,24 @@ TOUCHED: tuple[Touch, ...] = (
         build=speedups._resolving_by_type_once,
     ),
     Touch(
+        "rasa.shared.core.trackers",
+        "DialogueStateTracker",
+        "init_copy",
+        "replaced",
+        "engine/speedups.py",
+        "copies the slots as plain objects rather than through copy.copy (most of its time); run for"
+        " every tracker the policies build from the history and for every action (5% of the busy time).",
+        build=lambda _original: speedups._init_copy,
+    ),
+    Touch(
+        "rasa.shared.core.trackers",
+        "DialogueStateTracker",
+        "_reset_slots",
+        "called",
+        "engine/speedups.py",
+        "a copy's slots start at their initial values, as Rasa's __init__ sets them.",
+    ),
+    Touch(
         "rasa.engine.runner.dask",
         "DaskGraphRunner",
         "run",

@@ -30,6 +30,8 @@ These change speed only: the same replies, the same errors.
 from __future__ import annotations
 
 import asyncio
+import copy
+import copyreg
 import functools
 import json
 from typing import Any
@@ -40,8 +42,9 @@ from jsonschema import validators
 from jsonschema.exceptions import best_match
 from rasa.core import lock_store
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, EndpointConfig
 
@@ -72,9 +75,24 @@ _EVENT_CHECKS: dict[str, Any] = {
     **{
         name: lambda event: True
         for name in (
-            "user_featurization", "cancel_reminder", "reminder", "action_execution_rejected",
-            "form_validation", "loop_interrupted", "form", "active_loop", "reset_slots", "resume",
-            "pause", "followup", "export", "restart", "undo", "rewind", "bot", "session_started",
+            "user_featurization",
+            "cancel_reminder",
+            "reminder",
+            "action_execution_rejected",
+            "form_validation",
+            "loop_interrupted",
+            "form",
+            "active_loop",
+            "reset_slots",
+            "resume",
+            "pause",
+            "followup",
+            "export",
+            "restart",
+            "undo",
+            "rewind",
+            "bot",
+            "session_started",
             "agent",
         )
     },
@@ -188,7 +206,7 @@ def json_dumps(value: Any) -> str:
     raises its own error, as before.
     """
     try:
-        return ujson.dumps(value, escape_forward_slashes=False)  # type: ignore[no-any-return]
+        return ujson.dumps(value, escape_forward_slashes=False)
     except Exception:
         return json.dumps(value)
 
@@ -252,3 +270,49 @@ def _resolving_by_type_once(original: staticmethod) -> staticmethod:  # type: ig
         return found
 
     return staticmethod(resolve_by_type)
+
+
+@functools.cache
+def _copied_as_plain_object(cls: Any) -> bool:
+    """Whether `copy.copy` of an instance of `cls` is `cls.__new__(cls)` with its `__dict__` copied.
+
+    True for a class without any of the hooks `copy.copy` consults (Rasa's slots have none);
+    `_copy_slot` leaves the others to `copy.copy`.
+    """
+    return (
+        cls not in copyreg.dispatch_table
+        and getattr(cls, "__copy__", None) is None
+        and cls.__reduce_ex__ is object.__reduce_ex__
+        and cls.__reduce__ is object.__reduce__
+        and getattr(cls, "__getstate__", None) is getattr(object, "__getstate__", None)
+        and getattr(cls, "__setstate__", None) is None
+        and not any(vars(klass).get("__slots__") for klass in cls.__mro__)  # abc.ABC's are empty
+    )
+
+
+def _copy_slot(slot: Any) -> Any:
+    cls: Any = type(slot)
+    if not _copied_as_plain_object(cls):
+        return copy.copy(slot)
+    new = cls.__new__(cls)
+    new.__dict__.update(slot.__dict__)
+    return new
+
+
+def _init_copy(self: DialogueStateTracker) -> DialogueStateTracker:
+    """`DialogueStateTracker.init_copy` with its slots copied without `copy.copy`'s generic path.
+
+    Rasa copies each slot with `copy.copy` (most of this method's time; it runs for every tracker
+    the policies build from a conversation's history, and for every action). For plain objects
+    that is a new instance with the same `__dict__`, done here directly; then, as Rasa's
+    `__init__` does, every slot is reset to its initial value.
+    """
+    tracker = DialogueStateTracker(
+        self.sender_id or DEFAULT_SENDER_ID,
+        None,
+        self._max_event_history,
+        is_rule_tracker=self.is_rule_tracker,
+    )
+    tracker.slots = {slot.name: _copy_slot(slot) for slot in self.slots.values()}
+    tracker._reset_slots()
+    return tracker

@@ -28,7 +28,7 @@ import itertools
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,7 +151,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         mark = self._mark
         if mark is None:
             with self.session_scope() as session:
-                count: int = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+                count: int = self._event_query(
+                    session, sender_id, fetch_events_from_all_sessions=False
+                ).count()
                 return count
         with self._cursor() as cursor:
             cursor.execute(
@@ -168,7 +170,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if self._mark is None:
             # One executemany on a plain connection, not the ORM's unit of work.
             with self.engine.begin() as connection:
-                connection.execute(self.SQLEvent.__table__.insert(), [dict(zip(_COLUMNS, row)) for row in rows])
+                connection.execute(
+                    self.SQLEvent.__table__.insert(), [dict(zip(_COLUMNS, row, strict=False)) for row in rows]
+                )
                 return self._newest_id(connection, sender_id)
         with self._cursor() as cursor:
             for start in range(0, len(rows), ROWS_PER_INSERT):

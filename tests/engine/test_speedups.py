@@ -40,7 +40,13 @@ COMMON_REPLY: dict[str, Any] = {
         {"event": "slot", "timestamp": None, "name": "need", "value": {"kind": ["wifi"]}},
         {"event": "active_loop", "name": "help_form", "timestamp": 1.5},
         {"event": "bot", "text": "Hi", "data": {"buttons": []}, "metadata": {"utter_action": "utter_hi"}},
-        {"event": "action", "name": "action_listen", "policy": None, "confidence": 1, "hide_rule_turn": False},
+        {
+            "event": "action",
+            "name": "action_listen",
+            "policy": None,
+            "confidence": 1,
+            "hide_rule_turn": False,
+        },
         {"event": "followup", "name": "action_listen"},
         {"event": "reset_slots"},
     ],
@@ -48,18 +54,70 @@ COMMON_REPLY: dict[str, Any] = {
 }
 # Values of every JSON type and a few Python ones that are not JSON, for the fields of a reply.
 ODD_VALUES: list[Any] = [
-    None, True, False, 0, 1, -3, 1.0, 2.5, float("nan"), float("inf"), "", "x", "user", [], [1], {},
-    {"a": 1}, (1, 2), {1, 2}, b"x", object(),
+    None,
+    True,
+    False,
+    0,
+    1,
+    -3,
+    1.0,
+    2.5,
+    float("nan"),
+    float("inf"),
+    "",
+    "x",
+    "user",
+    [],
+    [1],
+    {},
+    {"a": 1},
+    (1, 2),
+    {1, 2},
+    b"x",
+    object(),
 ]
 EVENT_NAMES = [
-    "action", "slot", "bot", "active_loop", "followup", "reset_slots", "user", "entities", "form",
-    "session_started", "restart", "undo", "rewind", "pause", "resume", "export", "reminder",
-    "cancel_reminder", "agent", "form_validation", "loop_interrupted", "user_featurization",
-    "action_execution_rejected", "no_such_event", "",
+    "action",
+    "slot",
+    "bot",
+    "active_loop",
+    "followup",
+    "reset_slots",
+    "user",
+    "entities",
+    "form",
+    "session_started",
+    "restart",
+    "undo",
+    "rewind",
+    "pause",
+    "resume",
+    "export",
+    "reminder",
+    "cancel_reminder",
+    "agent",
+    "form_validation",
+    "loop_interrupted",
+    "user_featurization",
+    "action_execution_rejected",
+    "no_such_event",
+    "",
 ]
 FIELDS = [
-    "event", "timestamp", "metadata", "name", "value", "policy", "confidence", "hide_rule_turn",
-    "action_text", "text", "data", "entities", "parse_data", "input_channel",
+    "event",
+    "timestamp",
+    "metadata",
+    "name",
+    "value",
+    "policy",
+    "confidence",
+    "hide_rule_turn",
+    "action_text",
+    "text",
+    "data",
+    "entities",
+    "parse_data",
+    "input_channel",
 ]
 
 
@@ -73,7 +131,7 @@ def random_event(rng: random.Random) -> Any:
         if rng.random() < 0.3:
             event.pop(field, None)
         else:
-            event[field] = rng.choice(ODD_VALUES + ["action_listen", 0.7])
+            event[field] = rng.choice([*ODD_VALUES, "action_listen", 0.7])
     return event
 
 
@@ -147,7 +205,7 @@ class ValidatorTest(unittest.TestCase):
         self.assertEqual(rejected_checked, 200)
 
     def test_the_replies_of_our_actions_take_the_quick_way(self) -> None:
-        for reply in VALID_REPLIES[:3] + [COMMON_REPLY]:
+        for reply in [*VALID_REPLIES[:3], COMMON_REPLY]:
             self.assertTrue(speedups._plainly_valid(reply), reply)
 
     def test_the_validator_is_built_once(self) -> None:
@@ -291,3 +349,97 @@ class EventClassTest(unittest.TestCase):
         self.assertIs(Event.resolve_by_type("no_such_event", SlotSet), SlotSet)
         self.assertIsNone(Event.resolve_by_type("topic"))
         self.assertNotIn("no_such_event", speedups._EVENT_CLASSES)
+
+
+def tracker_attributes(tracker: DialogueStateTracker) -> dict[str, Any]:
+    """Everything a tracker holds, its slots compared by their own attributes."""
+    attributes = dict(vars(tracker))
+    attributes["events"] = [event.as_dict() for event in tracker.events]
+    attributes["slots"] = {name: (type(slot), vars(slot)) for name, slot in tracker.slots.items()}
+    attributes["slot type"] = type(tracker.slots)
+    for name in ("latest_message", "latest_bot_utterance"):
+        event = getattr(tracker, name)
+        # A fresh tracker's are UserUttered.empty() and BotUttered.empty(), stamped as made.
+        attributes[name] = event and {
+            **event.as_dict(),
+            "timestamp": None if event.text is None else event.timestamp,
+        }
+    return attributes
+
+
+def random_trackers(count: int) -> list[DialogueStateTracker]:
+    """Conversations over the project's own domain: every slot set to values of every kind, loops
+    started and ended, follow-ups, pauses, restarts, rewinds, session starts."""
+    from rasa.shared.core.events import (
+        ActionReverted,
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        ConversationPaused,
+        ConversationResumed,
+        FollowupAction,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+    )
+
+    domain = Domain.load("domain")
+    rng = random.Random(6)
+    values: list[Any] = [None, True, False, 0, 3, 2.5, "", "wifi", "LS9 7BG", [1, "a"], {"a": {"b": 1}}]
+    makers = [
+        lambda: SlotSet(rng.choice(domain.slots).name, rng.choice(values)),
+        lambda: SlotSet(rng.choice(domain.slots).name, rng.choice(values)),
+        lambda: UserUttered(
+            f"message {rng.random()}", {"name": rng.choice(domain.intents), "confidence": 0.5}
+        ),
+        lambda: ActionExecuted(rng.choice(domain.action_names_or_texts)),
+        lambda: ActionExecuted("action_listen"),
+        lambda: BotUttered("reply", {"buttons": []}),
+        lambda: ActiveLoop(rng.choice([None, *domain.form_names])),
+        lambda: FollowupAction("action_listen"),
+        lambda: rng.choice([ConversationPaused(), ConversationResumed(), Restarted(), AllSlotsReset()]),
+        lambda: rng.choice([UserUtteranceReverted(), ActionReverted(), SessionStarted()]),
+    ]
+    trackers = []
+    for number in range(count):
+        tracker = DialogueStateTracker(f"resident {number}", domain.slots, rng.choice([None, 20]))
+        for _ in range(rng.randint(0, 60)):
+            tracker.update(rng.choice(makers)())
+        trackers.append(tracker)
+    return trackers
+
+
+class TrackerCopyTest(unittest.TestCase):
+    def setUp(self) -> None:
+        start_from_rasa_as_shipped(self)
+
+    def test_copies_are_rasas(self) -> None:
+        trackers = random_trackers(150)
+        shipped = [
+            (
+                tracker_attributes(tracker.init_copy()),
+                tracker_attributes(tracker.copy()),
+                tracker.copy().current_state(),
+            )
+            for tracker in trackers
+        ]
+        patches.apply()
+        for tracker, (init_copy, full_copy, state) in zip(trackers, shipped, strict=False):
+            self.assertEqual(tracker_attributes(tracker.init_copy()), init_copy)
+            self.assertEqual(tracker_attributes(tracker.copy()), full_copy)
+            self.assertEqual(tracker.copy().current_state(), state)
+            copied = tracker.init_copy()
+            self.assertTrue(all(copied.slots[name] is not slot for name, slot in tracker.slots.items()))
+
+    def test_slots_with_copy_hooks_are_copied_by_copy_copy(self) -> None:
+        from rasa.shared.core.slots import TextSlot
+
+        class Hooked(TextSlot):
+            def __copy__(self) -> Hooked:
+                return self
+
+        hooked = Hooked("need", [])
+        self.assertIs(speedups._copy_slot(hooked), hooked)
+        self.assertFalse(speedups._copied_as_plain_object(Hooked))
+        self.assertTrue(speedups._copied_as_plain_object(TextSlot))

@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -38,7 +37,10 @@ def sessions_of(turns: int, timestamps: list[float | None]) -> list[Event]:
     stamp = itertools.cycle(timestamps)
     for turn in range(turns):
         if turn % 3 == 0:
-            events += [ActionExecuted("action_session_start", timestamp=next(stamp)), SessionStarted(timestamp=next(stamp))]
+            events += [
+                ActionExecuted("action_session_start", timestamp=next(stamp)),
+                SessionStarted(timestamp=next(stamp)),
+            ]
         events += [
             ActionExecuted("action_listen", timestamp=next(stamp)),
             UserUttered(f"hi/{turn} é", {"name": "greet", "confidence": 0.25}, timestamp=next(stamp)),
@@ -71,8 +73,13 @@ class CachedStoreTest(unittest.IsolatedAsyncioTestCase):
     def rows(self, store: SQLTrackerStore, sender_id: str) -> list[tuple[Any, ...]]:
         table = store.SQLEvent.__table__
         with store.engine.connect() as connection:
-            rows = connection.execute(sa.select(table).where(table.c.sender_id == sender_id).order_by(table.c.id))
-            return [(row.type_name, row.timestamp, row.intent_name, row.action_name, json.loads(row.data)) for row in rows]
+            rows = connection.execute(
+                sa.select(table).where(table.c.sender_id == sender_id).order_by(table.c.id)
+            )
+            return [
+                (row.type_name, row.timestamp, row.intent_name, row.action_name, json.loads(row.data))
+                for row in rows
+            ]
 
     async def test_the_rows_stored_are_rasas(self) -> None:
         mine, rasas = self.store(), self.rasas()
@@ -92,7 +99,9 @@ class CachedStoreTest(unittest.IsolatedAsyncioTestCase):
                 await mine.save(DialogueStateTracker.from_events(sender, sessions_of(8, stamps)[:cut]))
                 mine.drop_cached(sender)
                 with mine.session_scope() as session:
-                    rasa_count = mine._event_query(session, sender, fetch_events_from_all_sessions=False).count()
+                    rasa_count = mine._event_query(
+                        session, sender, fetch_events_from_all_sessions=False
+                    ).count()
                 self.assertEqual(mine._stored_count(sender), rasa_count)
         with mine.engine.begin() as connection:  # events without a timestamp
             table = mine.SQLEvent.__table__
@@ -106,10 +115,11 @@ class CachedStoreTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_database_errors_are_raised_as_sqlalchemy_raises_them(self) -> None:
         store = self.store()
-        await store.save(DialogueStateTracker.from_events(self.resident, [UserUttered("hi", {"name": "greet"})]))
-        with self.assertRaises(sa.exc.DBAPIError):
-            with store._cursor() as cursor:
-                cursor.execute("SELECT no_such_column FROM events")
+        await store.save(
+            DialogueStateTracker.from_events(self.resident, [UserUttered("hi", {"name": "greet"})])
+        )
+        with self.assertRaises(sa.exc.DBAPIError), store._cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM events")
         self.assertIsNotNone(await store.retrieve(self.resident))  # the connection is still good
 
     async def test_a_saved_conversation_is_served_from_memory(self) -> None:
@@ -120,7 +130,9 @@ class CachedStoreTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_another_replicas_turn_is_read_from_the_database(self) -> None:
         mine, other = self.store(), self.store()
-        await mine.save(DialogueStateTracker.from_events(self.resident, [UserUttered("hi", {"name": "greet"})]))
+        await mine.save(
+            DialogueStateTracker.from_events(self.resident, [UserUttered("hi", {"name": "greet"})])
+        )
         theirs = await other.retrieve(self.resident)
         assert theirs is not None
         theirs.update(SlotSet("need", "wifi"))
@@ -154,7 +166,9 @@ class CachedStoreTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_rows_deleted_in_the_database_are_not_served_from_memory(self) -> None:
         store = self.store()
-        await store.save(DialogueStateTracker.from_events(self.resident, [UserUttered("hi", {"name": "greet"})]))
+        await store.save(
+            DialogueStateTracker.from_events(self.resident, [UserUttered("hi", {"name": "greet"})])
+        )
         with store.engine.begin() as connection:  # as "forget me" and the purge delete them
             table = store.SQLEvent.__table__
             connection.execute(table.delete().where(table.c.sender_id == self.resident))
