@@ -156,14 +156,31 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 ).count()
                 return count
         with self._cursor() as cursor:
+            cursor.execute(self._session_sql("count(*)"), (sender_id, SessionStarted.type_name, sender_id))
+            return int(cursor.fetchone()[0])
+
+    def _session_sql(self, columns: str) -> str:
+        """Rasa's `_event_query` for the current session, as plain SQL: the conversation's events
+        from its latest SessionStarted's timestamp on, or all of them if it has none."""
+        mark = self._mark
+        return (
+            f"SELECT {columns} FROM events, (SELECT max(timestamp) AS session_start FROM events"
+            f" WHERE sender_id = {mark} AND type_name = {mark}) AS latest"
+            f" WHERE events.sender_id = {mark} AND (events.timestamp >= latest.session_start"
+            " OR latest.session_start IS NULL)"
+        )
+
+    def _session_rows(self, session: Any, sender_id: str) -> list[tuple[int, str]]:
+        """The id and data of each event of the conversation's current session, oldest first."""
+        if self._mark is None:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            return [(row.id, row.data) for row in query.all()]
+        with self._cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM events, (SELECT max(timestamp) AS session_start FROM events"
-                f" WHERE sender_id = {mark} AND type_name = {mark}) AS latest"
-                f" WHERE events.sender_id = {mark} AND (events.timestamp >= latest.session_start"
-                " OR latest.session_start IS NULL)",
+                self._session_sql("events.id, events.data") + " ORDER BY events.id",
                 (sender_id, SessionStarted.type_name, sender_id),
             )
-            return int(cursor.fetchone()[0])
+            return [(row[0], row[1]) for row in cursor.fetchall()]
 
     def _insert(self, sender_id: str, rows: list[tuple[Any, ...]]) -> int | None:
         """Store a turn's new events in one transaction; the conversation's newest id after it."""
@@ -243,13 +260,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     return tracker
             if newest is None:
                 return None
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            rows = self._session_rows(session, sender_id)
             if not rows:
                 return None
             tracker = DialogueStateTracker.from_dict(
-                sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+                sender_id, [json.loads(data) for _id, data in rows], self.domain.slots
             )
-            self._remember(sender_id, _Cached(tracker, rows[-1].id, len(rows), time.monotonic()))
+            self._remember(sender_id, _Cached(tracker, rows[-1][0], len(rows), time.monotonic()))
             return tracker
 
     @staticmethod

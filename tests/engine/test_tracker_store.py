@@ -88,6 +88,11 @@ class CachedStoreTest(unittest.IsolatedAsyncioTestCase):
             await mine.save(DialogueStateTracker.from_events(self.resident, events[:cut]))
             await rasas.save(DialogueStateTracker.from_events(self.resident + "-rasa", events[:cut]))
         self.assertEqual(self.rows(mine, self.resident), self.rows(rasas, self.resident + "-rasa"))
+        mine.drop_cached(self.resident)
+        read, rasa_read = await mine.retrieve(self.resident), await rasas.retrieve(self.resident + "-rasa")
+        assert read is not None and rasa_read is not None
+        self.assertEqual([e.as_dict() for e in read.events], [e.as_dict() for e in rasa_read.events])
+        self.assertEqual(read.current_state(), {**rasa_read.current_state(), "sender_id": self.resident})
         self.assertGreaterEqual(len(self.rows(mine, self.resident)), len(events))  # Rasa repeats some
 
     async def test_the_stored_events_are_counted_as_rasa_counts_them(self) -> None:
