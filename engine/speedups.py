@@ -203,7 +203,9 @@ def json_dumps(value: Any) -> str:
 
     The text differs only in spacing, and ujson's escaping of "/" is off. Whatever ujson cannot
     encode (a set, bytes, an integer beyond 64 bits...) goes to json.dumps, which encodes it or
-    raises its own error, as before.
+    raises its own error, as before. One difference: a dict key json.dumps refuses (a tuple,
+    bytes) ujson writes as str(key); the dicts encoded here (tracker states, events) come from
+    JSON and have none.
     """
     try:
         return ujson.dumps(value, escape_forward_slashes=False)

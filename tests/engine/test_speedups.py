@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import unittest
 from typing import Any
@@ -319,6 +320,40 @@ class SessionTest(unittest.IsolatedAsyncioTestCase):
         async with endpoint.session() as third:
             self.assertIsNot(third, first, "a closed session is replaced")
         await third.close()
+
+    async def test_the_session_encodes_json_with_ujson(self) -> None:
+        async with EndpointConfig("http://127.0.0.1:9/webhook").session() as session:
+            self.assertIs(session._json_serialize, speedups.json_dumps)
+        await session.close()
+
+
+class JsonTest(unittest.TestCase):
+    def assertSameJson(self, value: Any) -> None:
+        canonical = json.dumps(json.loads(json.dumps(value)))
+        self.assertEqual(json.dumps(json.loads(speedups.json_dumps(value))), canonical)
+
+    def test_the_json_of_tracker_states_and_action_calls_is_json_dumps(self) -> None:
+        domain = Domain.load("domain")
+        for tracker in random_trackers(60):
+            self.assertSameJson(tracker.current_state(EventVerbosity.ALL))
+            self.assertSameJson(action()._action_call_format(tracker, domain))
+            for event in tracker.events:
+                self.assertSameJson(event.as_dict())
+
+    def test_odd_values_are_encoded_or_refused_as_json_dumps_does(self) -> None:
+        for value in [
+            {1: "a", False: 2, None: 3, 1.5: 4, "k": [1e300, -0.0, 1e-7, 0.1, 123456789.12345679, 2**70]},
+            ["a/b</script>", "é\u2028\u2029\ud800", "\x00\x1f", float("nan"), float("inf")],
+            (1, 2),
+        ]:
+            self.assertSameJson(value)
+        # (Keys json.dumps refuses, a tuple or bytes, ujson writes as str(key): no tracker state or
+        # event has them, its dicts all come from JSON; so they are not compared here.)
+        for odd in [{1, 2}, b"x", object(), [{"a": {3}}]]:
+            with self.assertRaises(TypeError):
+                json.dumps(odd)
+            with self.assertRaises(TypeError):
+                speedups.json_dumps(odd)
 
 
 if __name__ == "__main__":
