@@ -16,26 +16,29 @@ a new instance of the same class, without calling `__init__`, with a shallow cop
 from __future__ import annotations
 
 import copy
+import copyreg
 from typing import Any
 
 from rasa.shared.core.slots import Slot
 
 # What would make copy.copy do something other than "same class, shallow copy of __dict__".
 MARK = "__getonline_plain_copy__"  # on slot_copy: Slot's __copy__ once apply() has added it
-_OWN_COPYING = ("__slots__", "__copy__", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__")
 
 
-def _plain(cls: type) -> bool:
-    """Whether `copy.copy` of an instance of `cls` is a new instance with a shallow copy of its dict."""
-    for klass in cls.__mro__:
-        if klass is object:
-            continue
-        for name in _OWN_COPYING:
-            own = vars(klass).get(name)
-            if own is None or getattr(own, MARK, False) or (name == "__slots__" and not own):
-                continue  # not defined here, ours, or an empty __slots__ (abc.ABC's)
-            return False
-    return True
+def _plain(cls: Any) -> bool:
+    """Whether `copy.copy` of an instance of `cls` is `cls.__new__(cls)` with its `__dict__` copied:
+    no hook that `copy.copy` consults (a registered reducer, `__copy__` other than ours,
+    `__reduce_ex__`, `__reduce__`, `__getstate__`, `__setstate__`) and no non-empty `__slots__`."""
+    own_copy = getattr(cls, "__copy__", None)
+    return (
+        cls not in copyreg.dispatch_table
+        and (own_copy is None or getattr(own_copy, MARK, False))
+        and cls.__reduce_ex__ is object.__reduce_ex__
+        and cls.__reduce__ is object.__reduce__
+        and getattr(cls, "__getstate__", None) is getattr(object, "__getstate__", None)
+        and getattr(cls, "__setstate__", None) is None
+        and not any(vars(klass).get("__slots__") for klass in cls.__mro__)  # abc.ABC's are empty
+    )
 
 
 _PLAIN: dict[type, bool] = {}
