@@ -6,6 +6,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -43,9 +45,14 @@ def _titles_of(topics: dict[str, Topic]) -> dict[str, str]:
     return made[1]
 
 
+@lru_cache(maxsize=4)
+def _data_file(content_dir: Path) -> Path:
+    return content_dir / DATA_FILE  # joined once: a turn asks for the check several times
+
+
 def current_check(settings: Settings) -> ConfidenceCheck:
     """content/confidence.yml, checked against the knowledge base; re-read when staff edit it."""
-    return cached_check(settings.content_dir / DATA_FILE, _titles_of(cached_topics(settings.kb_dir)))
+    return cached_check(_data_file(settings.content_dir), _titles_of(cached_topics(settings.kb_dir)))
 
 
 def clean_answers(check: ConfidenceCheck, saved: object) -> dict[str, int]:
