@@ -5,19 +5,12 @@ a database that was never set up would look healthy and fail every action that r
 ("no such table: postcodes"). This start checks the schema's revision against the code's head
 first (one query) and refuses with one line; the arguments are rasa-sdk's own
 (`python -m actions --port 5055`), with this package as the actions.
-
-The server runs on uvloop, as the gateway does (uvicorn) and as Sanic does by default: rasa-sdk
-starts Sanic in its legacy mode, which leaves the event-loop policy alone, so without this the
-actions ran on asyncio's own loop, whose scheduling, selector and hand-offs from the worker
-threads (`asyncio.to_thread`) cost more CPU a turn (py-spy under bench/load.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
-import uvloop
 from rasa_sdk.__main__ import main_from_args
 from rasa_sdk.endpoint import create_argument_parser
 
@@ -34,7 +27,6 @@ def main(argv: list[str] | None = None) -> int:
     if problem := schema_problem(get_settings().database_url):
         print(f"The action server will not start. {problem}", file=sys.stderr)
         return 1
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # Sanic's serve makes its loop by it
     main_from_args(args)  # type: ignore[no-untyped-call]
     return 0
 
