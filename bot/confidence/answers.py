@@ -43,15 +43,23 @@ def _find(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> list[tuple[int, i
     return [(i, i + size) for i in range(len(tokens) - size + 1) if tokens[i : i + size] == phrase]
 
 
+def _contains(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` occurs in `tokens` (as `_find` would find it), without listing where."""
+    if not phrase:
+        return True  # as `_find`: an empty phrase is found at every place
+    if phrase[0] not in tokens:
+        return False
+    return bool(_find(tokens, phrase))
+
+
+_COMMANDS = (Command.STOP, Command.RESTART, Command.WHY)  # the order of `check.command_keys`
+
+
 def read_command(check: ConfidenceCheck, text: str) -> Command | None:
     """Stop, start again, or "why are you asking?"; None for anything else."""
     tokens = words_key(text)
-    for command, phrases in (
-        (Command.STOP, check.commands.stop),
-        (Command.RESTART, check.commands.restart),
-        (Command.WHY, check.commands.why),
-    ):
-        if any(_find(tokens, words_key(phrase)) for phrase in phrases):
+    for command, keys in zip(_COMMANDS, check.command_keys, strict=True):
+        if any(_contains(tokens, key) for key in keys):
             return command
     return None
 
@@ -73,11 +81,12 @@ def _number(tokens: tuple[str, ...], options: int) -> int | None:
 
 def _from_words(check: ConfidenceCheck, tokens: tuple[str, ...]) -> int | None:
     """The option the words say; 0 when they say two answers that are not next to each other."""
+    present = set(tokens)
     matches = [
         _Match(start, end, number)
-        for number, option in enumerate(check.scale, start=1)
-        for phrase in (option.label, *option.words)
-        for start, end in _find(tokens, words_key(phrase))
+        for number, key in check.option_keys
+        if not key or key[0] in present  # a phrase whose first word is absent cannot match
+        for start, end in _find(tokens, key)
     ]
     kept = {m.option for m in matches if not any(m.inside(other) for other in matches)}
     if not kept:

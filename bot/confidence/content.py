@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -21,12 +22,13 @@ SMS_LIMIT = 160
 SCALE_SIZE = 4
 MIN_QUESTIONS, MAX_QUESTIONS = 6, 8
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_WORD = re.compile(r"[a-z0-9%]+")
 
 
 def words_key(text: str) -> tuple[str, ...]:
     """A phrase as the words it is matched by: lower case, no apostrophes or punctuation."""
     text = text.lower().replace("’", "'").replace("'", "")
-    return tuple(re.findall(r"[a-z0-9%]+", text))
+    return tuple(_WORD.findall(text))
 
 
 def _phrases(value: object) -> object:
@@ -155,6 +157,28 @@ class ConfidenceCheck(_Strict):
                     raise ValueError(f"level {level.name!r}: unknown area {area!r}")
                 if not 0 <= percent <= 100:
                     raise ValueError(f"level {level.name!r}: {area} must be a percentage")
+
+    @cached_property
+    def option_keys(self) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        """(option number, words key) of every label and phrase of the scale, in the file's order.
+
+        Made once per version of the file (the model is frozen): reading an answer compares
+        these with the message instead of splitting every phrase again (bot.confidence.answers).
+        """
+        return tuple(
+            (number, words_key(phrase))
+            for number, option in enumerate(self.scale, start=1)
+            for phrase in (option.label, *option.words)
+        )
+
+    @cached_property
+    def command_keys(self) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """The words keys of the stop, restart and why phrases (in that order), made once."""
+        commands = self.commands
+        return tuple(
+            tuple(words_key(phrase) for phrase in phrases)
+            for phrases in (commands.stop, commands.restart, commands.why)
+        )
 
     @property
     def max_points(self) -> int:

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,7 +17,7 @@ from bot.confidence.scoring import Answers, Result, answered, area_changes, next
 from bot.confidence.store import PastResult, record
 from bot.db.models import LoopStep
 from bot.db.session import session_scope
-from bot.kb.topics import cached_topics
+from bot.kb.topics import Topic, cached_topics
 from bot.loop.events import record_steps
 from bot.replies import Reply
 from bot.settings import Settings
@@ -30,9 +32,27 @@ def topic_titles(settings: Settings) -> dict[str, str]:
     return {name: topic.title for name, topic in cached_topics(settings.kb_dir).items()}
 
 
+_titles: tuple[dict[str, Topic], dict[str, str]] | None = None
+
+
+def _titles_of(topics: dict[str, Topic]) -> dict[str, str]:
+    """`topic_titles` made once per loaded knowledge base (only read: the check's file is
+    checked against it), not on each of the several calls a turn makes to `current_check`."""
+    global _titles
+    made = _titles
+    if made is None or made[0] is not topics:
+        made = _titles = (topics, {name: topic.title for name, topic in topics.items()})
+    return made[1]
+
+
+@lru_cache(maxsize=4)
+def _data_file(content_dir: Path) -> Path:
+    return content_dir / DATA_FILE  # joined once: a turn asks for the check several times
+
+
 def current_check(settings: Settings) -> ConfidenceCheck:
     """content/confidence.yml, checked against the knowledge base; re-read when staff edit it."""
-    return cached_check(settings.content_dir / DATA_FILE, topic_titles(settings))
+    return cached_check(_data_file(settings.content_dir), _titles_of(cached_topics(settings.kb_dir)))
 
 
 def clean_answers(check: ConfidenceCheck, saved: object) -> dict[str, int]:

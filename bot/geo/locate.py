@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db.models import OutcodeCentroid, PostcodeArea, PostcodePoint
+from bot.db.session import read
 from bot.geo import postcodes
 from bot.geo.gazetteer import EMPTY, Gazetteer
 from bot.geo.postcodes_io import GeocoderUnavailable, PostcodeGeocoder
@@ -113,6 +114,13 @@ def _cache(session: Session, postcode: postcodes.Postcode, latitude: float, long
         pass  # another request cached it first
 
 
+# Where a postcode is, built once (bot.db.session.read): the whole row through the ORM's
+# `session.get` cost several times the query, and only the position is needed.
+_POINT = select(PostcodePoint.latitude, PostcodePoint.longitude).where(
+    PostcodePoint.postcode == bindparam("postcode", type_=PostcodePoint.postcode.type)
+)
+
+
 def locate_postcode(
     session: Session, postcode: postcodes.Postcode, geocoder: PostcodeGeocoder | None = None
 ) -> Resolution:
@@ -129,7 +137,7 @@ def locate_postcode(
         )
         return Resolution(error=kind, subject=label)
 
-    row = session.get(PostcodePoint, label)
+    row = read(session, _POINT, {"postcode": label}).first()
     if row is not None:
         if row.latitude is not None and row.longitude is not None:
             return Resolution(Location(row.latitude, row.longitude, label, Precision.POSTCODE))

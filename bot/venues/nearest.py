@@ -12,23 +12,29 @@ Python to the few candidates only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Unpack
 
-from sqlalchemy import ColumnElement, Row, exists, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import FEATURES, LANGUAGE_SEPARATOR, HelpSession, Network, Venue
+from bot.db.session import read
 from bot.geo.distance import bounding_box, haversine_km
 from bot.venues.schedule import Occurrence, next_occurrence, rule_of
-from bot.venues.spatial import in_box
+from bot.venues.spatial import box_params, in_any_box
 
 # The first box: half a kilometre. Big enough for the three nearest in a town, and small enough
 # that a dense city does not return hundreds of rows (the cost of a query is the rows it returns).
 START_KM = 0.5
 _CHUNK = 16
+# Statements built once per kind of search (filters, backend) and run with the values as
+# parameters: building a statement and its cache key cost SQLAlchemy several times what running
+# it on SQLite did (bot.db.session.read). They hold SQL, no data: every search reads the database.
+_STATEMENTS = 64
 
 
 @dataclass(frozen=True)
@@ -81,26 +87,9 @@ class _Sessions:
         wanted = [venue_id for venue_id in venue_ids if venue_id not in self.known]
         if not wanted:
             return
-        query = select(
-            HelpSession.id,
-            HelpSession.venue_id,
-            HelpSession.title,
-            HelpSession.network,
-            HelpSession.recurrence,
-            HelpSession.weekday,
-            HelpSession.week_of_month,
-            HelpSession.start_date,
-            HelpSession.end_date,
-            HelpSession.start_time,
-            HelpSession.end_time,
-            HelpSession.booking_required,
-            HelpSession.cost,
-        ).where(HelpSession.venue_id.in_(wanted), HelpSession.active.is_(True))
-        if self.networks:
-            query = query.where(HelpSession.network.in_(self.networks))
         for venue_id in wanted:
             self.known[venue_id] = None
-        for row in self.session.execute(query):
+        for row in read(self.session, _sessions_query(self.networks), {"venue_ids": wanted}):
             occurrence = next_occurrence(rule_of(row), self.now)
             if occurrence is None:
                 continue
@@ -121,6 +110,29 @@ def _next_session(row: Row[Unpack[tuple[Any, ...]]], occurrence: Occurrence) -> 
     )
 
 
+@lru_cache(maxsize=_STATEMENTS)
+def _sessions_query(networks: frozenset[Network]) -> Select[Unpack[tuple[Any, ...]]]:
+    """The active sessions of some venues (`venue_ids`), in `networks` when there are any."""
+    query = select(
+        HelpSession.id,
+        HelpSession.venue_id,
+        HelpSession.title,
+        HelpSession.network,
+        HelpSession.recurrence,
+        HelpSession.weekday,
+        HelpSession.week_of_month,
+        HelpSession.start_date,
+        HelpSession.end_date,
+        HelpSession.start_time,
+        HelpSession.end_time,
+        HelpSession.booking_required,
+        HelpSession.cost,
+    ).where(HelpSession.venue_id.in_(bindparam("venue_ids", expanding=True)), HelpSession.active.is_(True))
+    if networks:
+        query = query.where(HelpSession.network.in_(networks))
+    return query
+
+
 def _conditions(filters: VenueFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Venue.active.is_(True)]
     conditions += [getattr(Venue, name).is_(True) for name in sorted(filters.features)]
@@ -139,18 +151,23 @@ def _conditions(filters: VenueFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+@lru_cache(maxsize=_STATEMENTS)
+def _candidates_query(dialect: str, filters: VenueFilter) -> Select[Unpack[tuple[Any, ...]]]:
+    """The suitable venues in a box (its edges are the parameters, `box_params`)."""
+    return select(Venue.id, Venue.latitude, Venue.longitude).where(in_any_box(dialect), *_conditions(filters))
+
+
 def _candidates(
     session: Session,
     latitude: float,
     longitude: float,
     radius_km: float,
-    conditions: Sequence[ColumnElement[bool]],
+    query: Select[Unpack[tuple[Any, ...]]],
 ) -> list[tuple[float, int]]:
     box = bounding_box(latitude, longitude, radius_km)
-    query = select(Venue.id, Venue.latitude, Venue.longitude).where(in_box(session, box), *conditions)
     found = [
         (haversine_km(latitude, longitude, row.latitude, row.longitude), row.id)
-        for row in session.execute(query)
+        for row in read(session, query, box_params(box))
     ]
     found.sort()
     return found
@@ -180,11 +197,12 @@ def nearest_venues(
         upcoming = sessions.known.get(venue_id)
         return upcoming is not None and upcoming.starts_at <= deadline
 
-    conditions = _conditions(filters)
+    # The query depends on what is tested in SQL, not on `within_days` (tested here, in Python).
+    query = _candidates_query(session.get_bind().dialect.name, replace(filters, within_days=None))
     radius = min(start_km, max_km)
     while True:
         accepted: list[tuple[float, int]] = []
-        candidates = _candidates(session, latitude, longitude, radius, conditions)
+        candidates = _candidates(session, latitude, longitude, radius, query)
         for start in range(0, len(candidates), _CHUNK):
             chunk = candidates[start : start + _CHUNK]
             if deadline is not None:

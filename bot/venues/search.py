@@ -17,10 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import ACCESSIBILITY_FEATURES, Venue
+from bot.db.session import read
 from bot.geo.distance import km_to_miles, miles_to_km
 from bot.geo.gazetteer import Gazetteer
 from bot.geo.locate import Location, LocationError, Resolution, locate_coordinates, locate_text
@@ -149,10 +150,15 @@ _MATCH_COLUMNS = (
 )
 
 
+# Built once (the ids are its parameter): building and keying a statement, and the ORM's execute,
+# cost more than the query (bot.db.session.read).
+_MATCH_QUERY = select(*_MATCH_COLUMNS).where(Venue.id.in_(bindparam("venue_ids", expanding=True)))
+
+
 def _matches(session: Session, nearby: list[Nearby], need: Need | None) -> tuple[VenueMatch, ...]:
     """The details the reply needs, read in one query (columns, not whole ORM objects: faster)."""
-    query = select(*_MATCH_COLUMNS).where(Venue.id.in_([item.venue_id for item in nearby]))
-    rows = {row.id: row for row in session.execute(query)}
+    ids = [item.venue_id for item in nearby]
+    rows = {row.id: row for row in read(session, _MATCH_QUERY, {"venue_ids": ids})}
     matches = []
     for item in nearby:
         row = rows[item.venue_id]

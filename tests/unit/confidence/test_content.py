@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,11 @@ from bot.confidence.content import (
     SMS_LIMIT,
     ConfidenceCheck,
     cached_check,
+    load_check,
     parse_check,
     sms_question,
 )
-from bot.confidence.service import DATA_FILE
+from bot.confidence.service import DATA_FILE, current_check, topic_titles
 from bot.settings import get_settings
 
 DATA = yaml.safe_load((get_settings().content_dir / DATA_FILE).read_text(encoding="utf-8"))
@@ -130,3 +132,23 @@ def test_the_staff_command_checks_the_file(tmp_path: Path, capsys: pytest.Captur
     broken.write_text(yaml.safe_dump(edited(lambda d: d["questions"][0].update(area="cooking"))))
     assert check_file([str(broken)]) == 1
     assert "unknown area 'cooking'" in capsys.readouterr().err
+
+
+def test_the_current_check_is_the_file_checked_against_the_knowledge_base_and_follows_edits(
+    tmp_path: Path,
+) -> None:
+    """`current_check` (its joined path and the topic titles kept between calls) gives what
+    `cached_check` of the file with `topic_titles` gives, and an edit still applies at once."""
+    settings = get_settings()
+    content = tmp_path / "content"
+    shutil.copytree(settings.content_dir, content)
+    moved = settings.model_copy(update={"content_dir": content})
+    path = content / DATA_FILE
+    titles = topic_titles(moved)
+    assert current_check(moved) is cached_check(path, titles)
+    assert current_check(moved) == load_check(path, titles)
+    data = yaml.safe_load(path.read_text())
+    data["questions"][0]["text"] = "Can you switch on a phone or a computer by yourself?"
+    path.write_text(yaml.safe_dump(data))
+    os.utime(path, (1, 1))
+    assert current_check(moved).questions[0].text == "Can you switch on a phone or a computer by yourself?"
