@@ -166,13 +166,55 @@ class _Domain:
     needed = True
 
 
+# What an earlier message's understanding keeps for the action server: its intent, entities and,
+# for a question, which answer it got (actions/topics.py `last_topic`). The rest (each answer's
+# whole text, the rankings, the tokens) was about a third of every action call's bytes.
+_KEPT_PARSE = ("intent", "entities", "text", "message_id", "metadata")
+_KEPT_SELECTION = ("intent_response_key", "utter_action", "confidence")
+
+
+def _lighter_parse(parse: dict[str, Any]) -> dict[str, Any]:
+    lighter = {key: parse[key] for key in _KEPT_PARSE if key in parse}
+    selector = parse.get("response_selector")
+    if isinstance(selector, dict):
+        lighter["response_selector"] = {
+            name: (
+                {"response": {k: v for k, v in (found.get("response") or {}).items() if k in _KEPT_SELECTION}}
+                if isinstance(found, dict)
+                else found
+            )
+            for name, found in selector.items()
+        }
+    return lighter
+
+
+def _lighter(events: list[Any]) -> list[Any]:
+    """The events for an action call, each user message but the last without what no action reads.
+
+    New dicts: the events' own dicts (shared with the tracker) are not changed. The last user
+    message, and the tracker's `latest_message`, go whole."""
+    users = [
+        index
+        for index, event in enumerate(events)
+        if isinstance(event, dict) and event.get("event") == "user"
+    ]
+    if len(users) < 2:
+        return events
+    lighter = list(events)
+    for index in users[:-1]:
+        parse = events[index].get("parse_data")
+        if isinstance(parse, dict):
+            lighter[index] = {**events[index], "parse_data": _lighter_parse(parse)}
+    return lighter
+
+
 def _with_recent_events(call_format: Any) -> Any:
     @functools.wraps(call_format)
     def recent(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
         request: dict[str, Any] = call_format(self, tracker, domain)
         events = request["tracker"].get("events")
-        if isinstance(events, list) and len(events) > ACTION_EVENTS:
-            request["tracker"]["events"] = events[-ACTION_EVENTS:]
+        if isinstance(events, list):
+            request["tracker"]["events"] = _lighter(events[-ACTION_EVENTS:])
         if _Domain.needed and "domain" not in request:
             request["domain"] = domain.as_dict()
         _Domain.needed = False
