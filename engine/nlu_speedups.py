@@ -1,0 +1,251 @@
+"""Faster `process` for three of Rasa 3.6's NLU components: the same features, cheaper to make.
+
+Nothing here changes Rasa by being imported; engine/patches.py lists each symbol, why, and
+applies them once at engine start. Training is untouched (`rasa train` runs Rasa's own code).
+
+Measured with bench/load.py and py-spy (docs/performance.md), understanding a message was about
+17% of the engine's busy time, most of it spent building tiny scipy matrices and in one regex:
+- CountVectorsFeaturizer asks sklearn's `CountVectorizer.transform` twice per message (the
+  tokens, then the sentence), which builds the analyzer again, a CSR matrix, sorts it and
+  converts it to COO: about 40 us of scipy checks per matrix for a few numbers. Here the same
+  analyzer output is looked up in the same vocabulary, and the COO matrix that `tocoo()` would
+  give is made directly (`coo`), with the same shape, rows, columns, counts and dtypes.
+- RegexFeaturizer's lookup-table pattern (every place name of the gazetteer, `\\bname\\b|...`)
+  is tried alternative by alternative at every position: 0.35 ms a message. The same
+  alternatives grouped by their first character (which no two groups can share) find the same
+  matches a tenth of the time. Its matrices are made directly too.
+These change speed only: tests/engine/test_nlu_speedups.py runs Rasa's methods and these on the
+training data, the held-out set and odd inputs and compares every matrix and token.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
+from rasa.shared.nlu.constants import ACTION_TEXT, RESPONSE, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import coo_matrix
+from sklearn.feature_extraction.text import CountVectorizer
+
+Array: TypeAlias = "npt.NDArray[Any]"
+Features: TypeAlias = "tuple[coo_matrix | None, coo_matrix | None]"
+INDEX = np.int32  # scipy's index dtype for any matrix narrower than 2**31 columns
+MAXPRINT = coo_matrix((1, 1)).maxprint
+
+
+def coo(shape: tuple[int, int], row: Array, col: Array, data: Array, canonical: bool) -> coo_matrix:
+    """The COO matrix scipy's constructor makes from these arrays, without its checks.
+
+    `coo_matrix((data, (row, col)), shape)` spends about 40 us validating a matrix of a few
+    numbers. The arrays are made here, fresh, with the index dtype scipy would pick, so there is
+    nothing to check; `canonical` is what scipy would set (True only when built from a dense
+    array). tests/engine/test_nlu_speedups.py compares every attribute with scipy's own.
+    """
+    matrix = coo_matrix.__new__(coo_matrix)
+    matrix.__dict__.update(
+        _shape=shape, maxprint=MAXPRINT, row=row, col=col, data=data, has_canonical_format=canonical
+    )
+    return matrix
+
+
+# --- CountVectorsFeaturizer -----------------------------------------------------------------------
+
+Analysis: TypeAlias = "tuple[Callable[[str], Iterable[str]], dict[str, int], dict[str, int]]"
+_ANALYSES: weakref.WeakKeyDictionary[CountVectorizer, Analysis] = weakref.WeakKeyDictionary()
+
+
+def _analysis(vectorizer: CountVectorizer) -> tuple[Callable[[str], Iterable[str]], dict[str, int]]:
+    """The vectorizer's analyzer (built once, as `transform` builds it each call) and its
+    vocabulary with plain int columns, kept while the vectorizer has that vocabulary."""
+    vocabulary = vectorizer.vocabulary_
+    kept = _ANALYSES.get(vectorizer)
+    if kept is None or kept[1] is not vocabulary:
+        kept = (
+            vectorizer.build_analyzer(),
+            vocabulary,
+            {key: int(value) for key, value in vocabulary.items()},
+        )
+        _ANALYSES[vectorizer] = kept
+    return kept[0], kept[2]
+
+
+def count_matrix(vectorizer: CountVectorizer, documents: list[str]) -> coo_matrix:
+    """`vectorizer.transform(documents)` sorted and `.tocoo()`, as Rasa makes it: one row per
+    document, a column per vocabulary entry it has, its count as the value, columns ascending."""
+    analyze, vocabulary = _analysis(vectorizer)
+    rows: list[int] = []
+    columns: list[int] = []
+    counts: list[int] = []
+    for row, document in enumerate(documents):
+        # Each feature has its own column (sklearn refuses a vocabulary with repeated indices),
+        # so counting features counts columns.
+        found = sorted(
+            (vocabulary[feature], count)
+            for feature, count in Counter(analyze(document)).items()
+            if feature in vocabulary
+        )
+        rows.extend([row] * len(found))
+        columns.extend(column for column, _ in found)
+        counts.extend(count for _, count in found)
+    return coo(
+        (len(documents), len(vocabulary)),
+        np.array(rows, dtype=INDEX),
+        np.array(columns, dtype=INDEX),
+        np.array(counts, dtype=vectorizer.dtype),
+        canonical=False,
+    )
+
+
+def _is_plain(vectorizer: Any) -> bool:
+    """A fitted sklearn CountVectorizer counting as Rasa configures it; anything else goes the
+    original way (which also raises the original errors)."""
+    return (
+        type(vectorizer) is CountVectorizer
+        and not vectorizer.binary
+        and bool(getattr(vectorizer, "vocabulary_", None))
+        and len(vectorizer.vocabulary_) < np.iinfo(INDEX).max
+    )
+
+
+def _count_features(featurizer: CountVectorsFeaturizer, attribute: str, tokens: list[str]) -> Features:
+    """`CountVectorsFeaturizer._create_features(attribute, [tokens])` for one message."""
+    vectorizer = featurizer.vectorizers.get(attribute)
+    if not vectorizer or not tokens:
+        return None, None
+    if not _is_plain(vectorizer):
+        sequence, sentence = featurizer._create_features(attribute, [tokens])
+        return sequence[0], sentence[0]
+    sequence_matrix = count_matrix(vectorizer, tokens)
+    if attribute not in DENSE_FEATURIZABLE_ATTRIBUTES:
+        return sequence_matrix, None
+    return sequence_matrix, count_matrix(vectorizer, [" ".join(tokens)])
+
+
+def count_vectors_process(original: Callable[..., list[Message]]) -> Callable[..., list[Message]]:
+    """`CountVectorsFeaturizer.process` that counts with `count_matrix` (an untrained featurizer
+    is left to the original, which logs why it does nothing)."""
+
+    @functools.wraps(original)
+    def process(self: CountVectorsFeaturizer, messages: list[Message]) -> list[Message]:
+        if getattr(self, "vectorizers", None) is None:  # as the original checks (never, once loaded)
+            return original(self, messages)
+        for message in messages:
+            for attribute in self._attributes:
+                tokens = self._get_processed_message_tokens_by_attribute(message, attribute)
+                sequence, sentence = _count_features(self, attribute, tokens)
+                self.add_features_to_message(sequence, sentence, attribute, message)
+        return messages
+
+    return process
+
+
+# --- RegexFeaturizer ------------------------------------------------------------------------------
+
+WORD_BOUNDARY = r"\b"
+_GROUPABLE_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_GROUPED: dict[str, str] = {}
+
+
+def grouped_lookup(pattern: str) -> str:
+    r"""A lookup-table pattern as Rasa writes it, `(\ba\b|\bb\b|...)`, with its alternatives
+    grouped by first character: the same matches, found without trying every alternative at
+    every position. Any other pattern is returned as it is.
+
+    At a position, the original takes the first alternative (in table order) that matches.
+    Alternatives starting with different characters of a-z0-9 never match at the same position
+    (no character equals two of them, even ignoring case), so trying only the group of the
+    character there, in table order, takes the same alternative.
+    """
+    grouped = _GROUPED.get(pattern)
+    if grouped is None:
+        grouped = _GROUPED[pattern] = _grouped(pattern)
+    return grouped
+
+
+def _grouped(pattern: str) -> str:
+    opening, closing, separator = "(" + WORD_BOUNDARY, WORD_BOUNDARY + ")", r"\b|\b"
+    if not (pattern.startswith(opening) and pattern.endswith(closing)) or len(pattern) <= 6:
+        return pattern
+    elements = pattern[len(opening) : -len(closing)].split(separator)
+    if any(not _is_escaped_word(element) for element in elements):
+        return pattern
+    groups: dict[str, list[str]] = {}
+    for element in elements:
+        groups.setdefault(element[0], []).append(element + WORD_BOUNDARY)
+    alternatives = "|".join("(?:" + "|".join(group) + ")" for group in groups.values())
+    return "(" + WORD_BOUNDARY + "(?:" + alternatives + "))"
+
+
+def _is_escaped_word(element: str) -> bool:
+    """`re.escape` of a word that starts with a-z or 0-9 (so of nothing that Rasa's join could
+    have split wrongly)."""
+    if not element or element[0] not in _GROUPABLE_FIRST:
+        return False
+    word = re.sub(r"\\(.)", r"\1", element, flags=re.DOTALL)
+    return re.escape(word) == element
+
+
+def regex_features(featurizer: RegexFeaturizer, message: Message, attribute: str) -> Features:
+    """`RegexFeaturizer._features_for_patterns`: the same token marks and matrices."""
+    text = message.get(attribute)
+    if not text:
+        return None, None
+    tokens = message.get(TOKENS_NAMES[attribute], [])
+    if not tokens:
+        return None, None
+    flags = 0 if featurizer.case_sensitive else re.IGNORECASE
+    sentence_too = attribute in (RESPONSE, TEXT, ACTION_TEXT)
+    sequence_cells: set[tuple[int, int]] = set()
+    sentence_columns: set[int] = set()
+    for column, pattern in enumerate(featurizer.known_patterns):
+        spans = [match.span() for match in re.finditer(grouped_lookup(pattern["pattern"]), text, flags=flags)]
+        for row, token in enumerate(tokens):
+            marks = token.get("pattern", default={})
+            marks[pattern["name"]] = False
+            for start, end in spans:
+                if token.start < end and token.end > start:
+                    marks[pattern["name"]] = True
+                    sequence_cells.add((row, column))
+                    if sentence_too:
+                        sentence_columns.add(column)
+            token.set("pattern", marks)
+    width = len(featurizer.known_patterns)
+    return (
+        _ones((len(tokens), width), sorted(sequence_cells)),
+        _ones((1, width), [(0, column) for column in sorted(sentence_columns)]),
+    )
+
+
+def _ones(shape: tuple[int, int], cells: list[tuple[int, int]]) -> coo_matrix:
+    """`coo_matrix(dense)` of a 0/1 float array with ones at `cells` (in row-major order)."""
+    return coo(
+        shape,
+        np.array([row for row, _ in cells], dtype=INDEX),
+        np.array([column for _, column in cells], dtype=INDEX),
+        np.ones(len(cells), dtype=np.float64),
+        canonical=True,
+    )
+
+
+def regex_process(original: Callable[..., list[Message]]) -> Callable[..., list[Message]]:
+    """`RegexFeaturizer.process` with its features made by `regex_features`."""
+
+    @functools.wraps(original)
+    def process(self: RegexFeaturizer, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if self.known_patterns:
+                sequence, sentence = regex_features(self, message, TEXT)
+                self.add_features_to_message(sequence, sentence, TEXT, message)
+        return messages
+
+    return process
