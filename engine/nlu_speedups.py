@@ -31,7 +31,9 @@ import numpy as np
 import numpy.typing as npt
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.featurizers.sparse_featurizer.lexical_syntactic_featurizer import LexicalSyntacticFeaturizer
 from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ACTION_TEXT, RESPONSE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from scipy.sparse import coo_matrix
@@ -60,45 +62,102 @@ def coo(shape: tuple[int, int], row: Array, col: Array, data: Array, canonical: 
 
 # --- CountVectorsFeaturizer -----------------------------------------------------------------------
 
-Analysis: TypeAlias = "tuple[Callable[[str], Iterable[str]], dict[str, int], dict[str, int]]"
-_ANALYSES: weakref.WeakKeyDictionary[CountVectorizer, Analysis] = weakref.WeakKeyDictionary()
+Counts: TypeAlias = "tuple[tuple[int, int], ...]"  # (column, count), columns ascending
+WORD_TOKENS = r"(?u)\b\w+\b"  # the token pattern Rasa gives every word vectorizer
+MAX_KEPT_TOKENS = 50_000
 
 
-def _analysis(vectorizer: CountVectorizer) -> tuple[Callable[[str], Iterable[str]], dict[str, int]]:
-    """The vectorizer's analyzer (built once, as `transform` builds it each call) and its
-    vocabulary with plain int columns, kept while the vectorizer has that vocabulary."""
-    vocabulary = vectorizer.vocabulary_
-    kept = _ANALYSES.get(vectorizer)
-    if kept is None or kept[1] is not vocabulary:
-        kept = (
-            vectorizer.build_analyzer(),
-            vocabulary,
-            {key: int(value) for key, value in vocabulary.items()},
+class _Counting:
+    """What counting with one fitted vectorizer needs, made once: its analyzer (`transform`
+    builds it again every call), its vocabulary with plain int columns, and the counts of the
+    tokens seen so far (a token's counts depend on the model only, never on a conversation)."""
+
+    def __init__(self, vectorizer: CountVectorizer) -> None:
+        self.vocabulary_object = vectorizer.vocabulary_
+        self.vocabulary = {key: int(value) for key, value in vectorizer.vocabulary_.items()}
+        self.analyze: Callable[[str], Iterable[str]] = vectorizer.build_analyzer()
+        self.preprocess: Callable[[str], str] = vectorizer.build_preprocessor()
+        self.per_word = _analyses_word_by_word(vectorizer)
+        self.tokens: dict[str, Counts] = {}
+
+    def counts(self, document: str) -> Counts:
+        """The document's (column, count) pairs. Each feature has its own column (sklearn refuses
+        a vocabulary with repeated indices), so counting features counts columns."""
+        vocabulary = self.vocabulary
+        return tuple(
+            sorted(
+                (vocabulary[feature], count)
+                for feature, count in Counter(self.analyze(document)).items()
+                if feature in vocabulary
+            )
         )
-        _ANALYSES[vectorizer] = kept
-    return kept[0], kept[2]
+
+    def token_counts(self, token: str) -> Counts:
+        kept = self.tokens.get(token)
+        if kept is None:
+            if len(self.tokens) >= MAX_KEPT_TOKENS:
+                self.tokens.clear()
+            kept = self.tokens[token] = self.counts(token)
+        return kept
+
+    def sentence_counts(self, tokens: list[str], token_counts: list[Counts]) -> Counts:
+        """The counts of the tokens joined by spaces. When the analyzer reads each token apart
+        (no feature spans two tokens, checked on this very text), they are the tokens' counts
+        added up; otherwise the joined text is analysed as Rasa does."""
+        joined = " ".join(tokens)
+        if not (
+            self.per_word and self.preprocess(joined).split() == [self.preprocess(token) for token in tokens]
+        ):
+            return self.counts(joined)
+        total: Counter[int] = Counter()
+        for pairs in token_counts:
+            for column, count in pairs:
+                total[column] += count
+        return tuple(sorted(total.items()))
 
 
-def count_matrix(vectorizer: CountVectorizer, documents: list[str]) -> coo_matrix:
-    """`vectorizer.transform(documents)` sorted and `.tocoo()`, as Rasa makes it: one row per
-    document, a column per vocabulary entry it has, its count as the value, columns ascending."""
-    analyze, vocabulary = _analysis(vectorizer)
+def _analyses_word_by_word(vectorizer: CountVectorizer) -> bool:
+    """Whether the analyzer's features of a text are those of its whitespace-separated words
+    one after another, once preprocessed: character n-grams within words (`char_wb`), or single
+    words of Rasa's token pattern, read from the text itself."""
+    if (
+        vectorizer.input != "content"
+        or vectorizer.preprocessor is not None
+        or vectorizer.tokenizer is not None
+    ):
+        return False
+    if vectorizer.analyzer == "char_wb":
+        return True
+    return (
+        vectorizer.analyzer == "word"
+        and tuple(vectorizer.ngram_range) == (1, 1)
+        and vectorizer.token_pattern == WORD_TOKENS
+    )
+
+
+_COUNTINGS: weakref.WeakKeyDictionary[CountVectorizer, _Counting] = weakref.WeakKeyDictionary()
+
+
+def _counting(vectorizer: CountVectorizer) -> _Counting:
+    """The vectorizer's `_Counting`, made again if it was fitted again."""
+    kept = _COUNTINGS.get(vectorizer)
+    if kept is None or kept.vocabulary_object is not vectorizer.vocabulary_:
+        kept = _COUNTINGS[vectorizer] = _Counting(vectorizer)
+    return kept
+
+
+def count_matrix(vectorizer: CountVectorizer, shape: tuple[int, int], documents: list[Counts]) -> coo_matrix:
+    """`vectorizer.transform(...)` sorted and `.tocoo()`, as Rasa makes it from documents with
+    these counts: a row per document, a column per vocabulary entry it has, ascending."""
     rows: list[int] = []
     columns: list[int] = []
     counts: list[int] = []
-    for row, document in enumerate(documents):
-        # Each feature has its own column (sklearn refuses a vocabulary with repeated indices),
-        # so counting features counts columns.
-        found = sorted(
-            (vocabulary[feature], count)
-            for feature, count in Counter(analyze(document)).items()
-            if feature in vocabulary
-        )
-        rows.extend([row] * len(found))
-        columns.extend(column for column, _ in found)
-        counts.extend(count for _, count in found)
+    for row, pairs in enumerate(documents):
+        rows.extend([row] * len(pairs))
+        columns.extend(column for column, _ in pairs)
+        counts.extend(count for _, count in pairs)
     return coo(
-        (len(documents), len(vocabulary)),
+        shape,
         np.array(rows, dtype=INDEX),
         np.array(columns, dtype=INDEX),
         np.array(counts, dtype=vectorizer.dtype),
@@ -125,10 +184,14 @@ def _count_features(featurizer: CountVectorsFeaturizer, attribute: str, tokens: 
     if not _is_plain(vectorizer):
         sequence, sentence = featurizer._create_features(attribute, [tokens])
         return sequence[0], sentence[0]
-    sequence_matrix = count_matrix(vectorizer, tokens)
+    counting = _counting(vectorizer)
+    width = len(counting.vocabulary)
+    token_counts = [counting.token_counts(token) for token in tokens]
+    sequence_matrix = count_matrix(vectorizer, (len(tokens), width), token_counts)
     if attribute not in DENSE_FEATURIZABLE_ATTRIBUTES:
         return sequence_matrix, None
-    return sequence_matrix, count_matrix(vectorizer, [" ".join(tokens)])
+    sentence_counts = counting.sentence_counts(tokens, token_counts)
+    return sequence_matrix, count_matrix(vectorizer, (1, width), [sentence_counts])
 
 
 def count_vectors_process(original: Callable[..., list[Message]]) -> Callable[..., list[Message]]:
@@ -246,6 +309,70 @@ def regex_process(original: Callable[..., list[Message]]) -> Callable[..., list[
             if self.known_patterns:
                 sequence, sentence = regex_features(self, message, TEXT)
                 self.add_features_to_message(sequence, sentence, TEXT, message)
+        return messages
+
+    return process
+
+
+# --- LexicalSyntacticFeaturizer -------------------------------------------------------------------
+
+
+def lexical_matrix(featurizer: LexicalSyntacticFeaturizer, tokens: list[Token]) -> coo_matrix:
+    """`_map_raw_features_to_indices(_map_tokens_to_raw_features(tokens))`: the same entries in
+    the same order. Each token's feature values are worked out once (Rasa works them out again
+    for every window the token is in), with Rasa's own function, and the matrix made directly."""
+    config: list[list[str]] = featurizer._feature_config
+    half = len(config) // 2
+    window = list(enumerate(range(-half, half + len(config) % 2)))
+    count = len(tokens)
+    values: dict[tuple[int, str], str] = {}
+    to_index: dict[tuple[int, str], dict[str, int]] = featurizer._feature_to_idx_dict
+    rows: list[int] = []
+    columns: list[int] = []
+    for anchor in range(count):
+        features: dict[tuple[int, str], str] = {}
+        for window_position, relative_position in window:
+            position = anchor + relative_position
+            if position < 0 or position >= count:
+                continue
+            for name in config[window_position]:
+                value = values.get((position, name))
+                if value is None:
+                    value = values[(position, name)] = featurizer._extract_raw_features_from_token(
+                        feature_name=name, token=tokens[position], token_position=position, num_tokens=count
+                    )
+                features[(window_position, name)] = value
+        for key, value in features.items():
+            mapping = to_index.get(key)
+            if not mapping:
+                continue
+            column = mapping.get(value, -1)
+            if column > -1:
+                rows.append(anchor)
+                columns.append(column)
+    return coo(
+        (count, int(featurizer._number_of_features)),
+        np.array(rows, dtype=INDEX),
+        np.array(columns, dtype=INDEX),
+        np.ones(len(rows)),
+        canonical=False,
+    )
+
+
+def lexical_process(original: Callable[..., list[Message]]) -> Callable[..., list[Message]]:
+    """`LexicalSyntacticFeaturizer.process` with its matrix made by `lexical_matrix` (an untrained
+    featurizer is left to the original, which warns)."""
+
+    @functools.wraps(original)
+    def process(self: LexicalSyntacticFeaturizer, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not self._feature_to_idx_dict:
+                original(self, [message])
+                continue
+            tokens = message.get(TOKENS_NAMES[TEXT])
+            if tokens:
+                matrix = lexical_matrix(self, tokens)
+                self.add_features_to_message(sequence=matrix, sentence=None, attribute=TEXT, message=message)
         return messages
 
     return process

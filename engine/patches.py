@@ -221,6 +221,34 @@ TOUCHED: tuple[Touch, ...] = (
         on_instances=True,
     ),
     Touch(
+        "rasa.nlu.featurizers.sparse_featurizer.lexical_syntactic_featurizer",
+        "LexicalSyntacticFeaturizer",
+        "process",
+        "replaced",
+        "engine/nlu_speedups.py",
+        "worked out each token's features once per window it is in, and scipy checked the matrix it"
+        " made (1% of the engine's busy time); the same entries, each token's features worked out once.",
+        build=nlu_speedups.lexical_process,
+    ),
+    Touch(
+        "rasa.nlu.featurizers.sparse_featurizer.lexical_syntactic_featurizer",
+        "LexicalSyntacticFeaturizer",
+        "_extract_raw_features_from_token",
+        "called",
+        "engine/nlu_speedups.py",
+        "a token's value of one feature, as Rasa works it out.",
+    ),
+    Touch(
+        "rasa.nlu.featurizers.sparse_featurizer.lexical_syntactic_featurizer",
+        "LexicalSyntacticFeaturizer",
+        "_feature_to_idx_dict",
+        "read",
+        "engine/nlu_speedups.py",
+        "the trained column of each feature value, with `_feature_config` (the window) and"
+        " `_number_of_features` (the width).",
+        on_instances=True,
+    ),
+    Touch(
         "rasa.utils.tensorflow.callback",
         "",
         "tf",

@@ -17,13 +17,16 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.sparse
 from rasa.core.agent import Agent
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.featurizers.sparse_featurizer.lexical_syntactic_featurizer import LexicalSyntacticFeaturizer
 from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from engine import nlu_speedups, patches
-from nlu.components import linear_classifier
+from nlu.components import entities, linear_classifier
 from tests.engine.support import start_from_rasa_as_shipped
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,6 +180,22 @@ class ModelTest(unittest.TestCase):
     def test_regex_features_give_the_same_matrices_and_token_marks(self) -> None:
         self.compare_process(RegexFeaturizer, nlu_speedups.regex_process)
 
+    def test_lexical_features_give_the_same_matrices(self) -> None:
+        self.compare_process(LexicalSyntacticFeaturizer, nlu_speedups.lexical_process)
+
+    def test_entities_from_the_shared_doc_are_those_of_a_second_parse(self) -> None:
+        name = next(name for name in self.node_names() if "EntityExtractor" in name)
+        extractor = self.nodes[name]._component
+        nlp = self.nodes["provide_SpacyNLP0"]._component.provide().model
+        shared = 0
+        for text in [*self.texts, *(text.lower() for text in self.texts)]:
+            doc = self.until(text, name)[0].get(SPACY_DOCS[TEXT])
+            shared += entities._made_from(doc, nlp, text[: entities.MAX_TEXT_CHARS])
+            self.assertEqual(extractor.extract(nlp, text, doc), extractor.extract(nlp, text), text[:60])
+        self.assertGreater(shared, len(self.texts) / 2)
+        self.assertFalse(entities._made_from(nlp("other text"), nlp, "text"))
+        self.assertFalse(entities._made_from(None, nlp, "text"))
+
     def test_the_classifier_reads_the_same_rows(self) -> None:
         name = next(name for name in self.node_names() if "LinearIntentClassifier" in name)
         patches.apply()
@@ -245,6 +264,72 @@ class SingleRowTest(unittest.TestCase):
             )
             np.testing.assert_array_equal(indices, expected.indices)
             np.testing.assert_array_equal(data, expected.data)
+
+
+class CountTest(unittest.TestCase):
+    """Vectorizers configured as Rasa configures them, on token lists spaCy would not make."""
+
+    TOKENS: ClassVar[list[list[str]]] = [
+        ["hello", "there"],
+        ["hello", "hello", "HELLO", "Hello"],
+        ["a b", "c"],
+        ["", "x"],
+        ["  ", "y"],
+        ["x\u00a0y", "z"],
+        ["ΑΣ", "Σ", "ΟΔΟΣ."],
+        ["İstanbul", "ﬁne", "STRASSE", "ß"],
+        ["don't", "can't", "e-mail", "wi-fi"],
+        ["ls9", "7ab", "3d"],
+        ["\u200b", "naïve", "cafe\u0301"],
+        ["👍🏽", "🎉"],
+        ["zzzzqqq"],
+    ]
+
+    def vectorizers(self) -> list[Any]:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        corpus = [" ".join(tokens) for tokens in self.TOKENS] + ["hello there general", "ab bc cd"]
+        made = []
+        for analyzer, ngrams, binary in [
+            ("word", (1, 1), False),
+            ("char_wb", (2, 4), False),
+            ("word", (1, 2), False),
+            ("char", (1, 3), False),
+            ("word", (1, 1), True),
+        ]:
+            vectorizer = CountVectorizer(
+                token_pattern=nlu_speedups.WORD_TOKENS if analyzer == "word" else None,
+                lowercase=True,
+                ngram_range=ngrams,
+                analyzer=analyzer,
+                binary=binary,
+            )
+            made.append(vectorizer.fit(corpus))
+        return made
+
+    def test_the_same_matrices_as_transform(self) -> None:
+        from types import SimpleNamespace
+
+        for vectorizer in self.vectorizers():
+            featurizer = SimpleNamespace(
+                vectorizers={"text": vectorizer},
+                _create_features=lambda attribute, all_tokens, v=vectorizer: self.rasa(v, all_tokens[0]),
+            )
+            for _ in range(2):  # the second time from the kept token counts
+                for tokens in self.TOKENS:
+                    expected = self.rasa(vectorizer, tokens)
+                    found = nlu_speedups._count_features(featurizer, "text", tokens)  # type: ignore[arg-type]
+                    where = f"{vectorizer.analyzer} {vectorizer.ngram_range} {tokens}"
+                    same_matrix(self, found[0], expected[0][0], where)
+                    same_matrix(self, found[1], expected[1][0], where)
+
+    @staticmethod
+    def rasa(vectorizer: Any, tokens: list[str]) -> tuple[list[Any], list[Any]]:
+        sequence = vectorizer.transform(tokens)
+        sequence.sort_indices()
+        sentence = vectorizer.transform([" ".join(tokens)])
+        sentence.sort_indices()
+        return [sequence.tocoo()], [sentence.tocoo()]
 
 
 class CooTest(unittest.TestCase):
