@@ -83,18 +83,21 @@ def _single_row(matrix: Any) -> tuple[Array, Array, int]:
 
 
 def _is_canonical_row(matrix: Any) -> bool:
-    if not scipy.sparse.isspmatrix_coo(matrix) or matrix.shape[0] != 1:
+    if not isinstance(matrix, scipy.sparse.coo_matrix) or matrix.shape[0] != 1:
         return False
     col = matrix.col
     return (
-        matrix.row.dtype == np.int32
-        and col.dtype == np.int32
+        matrix.row.dtype is _INT32
+        and col.dtype is _INT32
         and matrix.data.dtype in _PLAIN_DTYPES
-        and max(matrix.nnz, matrix.shape[1]) < np.iinfo(np.int32).max
+        and matrix.row.size == col.size == matrix.data.size
+        and max(col.size, matrix.shape[1]) < _INT32_MAX
         and (col.size < 2 or bool((col[1:] > col[:-1]).all()))
     )
 
 
+_INT32 = np.dtype(np.int32)
+_INT32_MAX = int(np.iinfo(np.int32).max)
 # Value dtypes that scipy keeps as they are in a CSR conversion (its `upcast` of each is itself).
 _PLAIN_DTYPES = frozenset(np.dtype(name) for name in ("int64", "float64", "float32"))
 
@@ -133,6 +136,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._labels = labels or []
+        self._kinds: tuple[list[str], str, list[tuple[str, bool]]] | None = None
         self._weights: Array | None = None
         self._bias: Array | None = None
         if weights is not None and bias is not None:
@@ -234,8 +238,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         prefix = f"{retrieval}/"
         intents: dict[str, float] = {}
         topics: list[tuple[str, float]] = []
-        for label, p in zip(self._labels, probabilities.tolist(), strict=True):
-            if label.startswith(prefix):
+        for (label, is_topic), p in zip(self._label_kinds(prefix), probabilities.tolist(), strict=True):
+            if is_topic:
                 intents[retrieval] = intents.get(retrieval, 0.0) + p
                 topics.append((label, p))
             else:
@@ -248,6 +252,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         )
         if topics:
             self._set_topic(message, retrieval, sorted(topics, key=lambda item: item[1], reverse=True))
+
+    def _label_kinds(self, prefix: str) -> list[tuple[str, bool]]:
+        """Each label, and whether it is a topic (starts with `prefix`): worked out once."""
+        kept = self._kinds
+        if kept is None or kept[0] is not self._labels or kept[1] != prefix:
+            kept = self._kinds = (
+                self._labels,
+                prefix,
+                [(label, label.startswith(prefix)) for label in self._labels],
+            )
+        return kept[2]
 
     def _set_topic(self, message: Message, retrieval: str, topics: list[tuple[str, float]]) -> None:
         """The topic as Rasa's ResponseSelector sets it, with its probability among the topics."""

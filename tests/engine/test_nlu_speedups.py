@@ -113,6 +113,45 @@ def token_marks(message: Message) -> list[tuple[str, int, int, Any]]:
     ]
 
 
+def as_before(classifier: Any, message: Message) -> None:
+    """LinearIntentClassifier.process as it was before its rows were read without scipy
+    (commit ecabd30): the reference the classifier is compared with."""
+    columns, values, width = [], [], 0
+    for feature in message.features:
+        if feature.attribute != TEXT or feature.type != "sentence" or not feature.is_sparse():
+            continue
+        row = scipy.sparse.csr_matrix(feature.features)
+        row.sum_duplicates()
+        columns.append(row.indices + width)
+        values.append(row.data)
+        width += row.shape[1]
+    if not columns:
+        message.set("intent", {"name": None, "confidence": 0.0}, add_to_output=True)
+        message.set("intent_ranking", [], add_to_output=True)
+        return
+    data = np.concatenate(values).astype(np.float32)
+    norm = float(np.sqrt(np.dot(data, data)))
+    indices, data = np.concatenate(columns), (data / norm if norm else data)
+    known = indices < classifier._weights.shape[0]
+    scores = data[known] @ classifier._weights[indices[known]] + classifier._bias
+    retrieval = str(classifier._config["retrieval_intent"])
+    intents: dict[str, float] = {}
+    topics: list[tuple[str, float]] = []
+    for label, p in zip(classifier._labels, linear_classifier.softmax(scores).tolist(), strict=True):
+        if label.startswith(f"{retrieval}/"):
+            intents[retrieval] = intents.get(retrieval, 0.0) + p
+            topics.append((label, p))
+        else:
+            intents[label] = p
+    ranking = sorted(intents.items(), key=lambda item: item[1], reverse=True)[
+        : int(classifier._config["ranking_length"])
+    ]
+    message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
+    message.set("intent_ranking", [{"name": n, "confidence": p} for n, p in ranking], add_to_output=True)
+    if topics:
+        classifier._set_topic(message, retrieval, sorted(topics, key=lambda item: item[1], reverse=True))
+
+
 class ModelTest(unittest.TestCase):
     agent: ClassVar[Agent]
     nodes: ClassVar[dict[str, Any]]
@@ -195,6 +234,18 @@ class ModelTest(unittest.TestCase):
         self.assertGreater(shared, len(self.texts) / 2)
         self.assertFalse(entities._made_from(nlp("other text"), nlp, "text"))
         self.assertFalse(entities._made_from(None, nlp, "text"))
+
+    def test_the_classifier_gives_what_it_gave_before(self) -> None:
+        name = next(name for name in self.node_names() if "LinearIntentClassifier" in name)
+        classifier = self.nodes[name]._component
+        patches.apply()
+        for text in self.texts:
+            fast = classifier.process(self.until(text, name))[0]
+            slow = self.until(text, name)[0]
+            as_before(classifier, slow)
+            self.assertEqual(
+                fast.as_dict(only_output_properties=True), slow.as_dict(only_output_properties=True)
+            )
 
     def test_the_classifier_reads_the_same_rows(self) -> None:
         name = next(name for name in self.node_names() if "LinearIntentClassifier" in name)
