@@ -64,7 +64,7 @@ def coo(shape: tuple[int, int], row: Array, col: Array, data: Array, canonical: 
 
 Counts: TypeAlias = "tuple[tuple[int, int], ...]"  # (column, count), columns ascending
 WORD_TOKENS = r"(?u)\b\w+\b"  # the token pattern Rasa gives every word vectorizer
-MAX_KEPT_TOKENS = 50_000
+MAX_KEPT_TOKENS = 4096  # about 2 kB each for character n-grams: at most ~10 MB a vectorizer
 
 
 class _Counting:

@@ -374,6 +374,18 @@ class CountTest(unittest.TestCase):
                     same_matrix(self, found[0], expected[0][0], where)
                     same_matrix(self, found[1], expected[1][0], where)
 
+    def test_the_kept_token_counts_stay_few(self) -> None:
+        from types import SimpleNamespace
+        from unittest import mock
+
+        vectorizer = self.vectorizers()[1]
+        featurizer = SimpleNamespace(vectorizers={"text": vectorizer})
+        with mock.patch.object(nlu_speedups, "MAX_KEPT_TOKENS", 3):
+            for tokens in self.TOKENS * 2:
+                found = nlu_speedups._count_features(featurizer, "text", tokens)  # type: ignore[arg-type]
+                same_matrix(self, found[0], self.rasa(vectorizer, tokens)[0][0], str(tokens))
+                self.assertLessEqual(len(nlu_speedups._counting(vectorizer).tokens), 3)
+
     @staticmethod
     def rasa(vectorizer: Any, tokens: list[str]) -> tuple[list[Any], list[Any]]:
         sequence = vectorizer.transform(tokens)
