@@ -14,6 +14,11 @@ Measured with bench/load.py and py-spy (docs/performance.md), understanding a me
   is tried alternative by alternative at every position: 0.35 ms a message. The same
   alternatives grouped by their first character (which no two groups can share) find the same
   matches a tenth of the time. Its matrices are made directly too.
+- LexicalSyntacticFeaturizer works out every token's features once for each window position
+  it falls in (three times); here once, with Rasa's own function, and its matrix made directly.
+- A token's counts depend only on the model, so those of the last few thousand tokens are kept
+  (never anything of a conversation), and a sentence's counts are its tokens' counts added up
+  whenever the analyzer reads words apart (checked on each text; otherwise it is analysed).
 These change speed only: tests/engine/test_nlu_speedups.py runs Rasa's methods and these on the
 training data, the held-out set and odd inputs and compares every matrix and token.
 """
