@@ -18,10 +18,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from spacy.tokens import Doc
 
 from bot.geo import postcodes
 
@@ -44,6 +46,13 @@ def entity_value(label: str, text: str, ent_id: str) -> str | None:
         # A full-postcode shape that fails validation: report it so the bot can say so.
         return compact.upper() if len(compact) >= 5 else None
     return ent_id or text
+
+
+def _made_from(doc: Any, nlp: Any, text: str) -> bool:
+    """Whether `doc` is what `nlp(text)` would give: the doc SpacyNLP made with the same
+    pipeline from the same text. It is, for a message typed in lower case (SpacyNLP lower-cases
+    what it parses), which is then not parsed a second time."""
+    return isinstance(doc, Doc) and doc.vocab is nlp.vocab and doc.text == text
 
 
 @DefaultV1Recipe.register(
@@ -77,10 +86,10 @@ class GetOnlineEntityExtractor(GraphComponent, EntityExtractorMixin):
     def required_packages() -> list[str]:
         return ["spacy"]
 
-    def extract(self, nlp: Any, text: str) -> list[dict[str, Any]]:
+    def extract(self, nlp: Any, text: str, shared: Any = None) -> list[dict[str, Any]]:
         # The doc Rasa shares is lower-cased; run on the resident's own text so that the
         # reported spans and values keep their case. Very long messages are cut for speed.
-        doc = nlp(text[:MAX_TEXT_CHARS])
+        doc = shared if _made_from(shared, nlp, text[:MAX_TEXT_CHARS]) else nlp(text[:MAX_TEXT_CHARS])
         entities: list[dict[str, Any]] = []
         for ent in doc.ents:
             if ent.label_ not in self._dimensions:
@@ -112,6 +121,6 @@ class GetOnlineEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text:
                 continue
-            extracted = self.extract(model.model, text)
+            extracted = self.extract(model.model, text, message.get(SPACY_DOCS[TEXT]))
             message.set(ENTITIES, message.get(ENTITIES, []) + extracted, add_to_output=True)
         return messages

@@ -55,16 +55,51 @@ def sentence_row(message: Message) -> tuple[Array, Array, int] | None:
     for feature in message.features:
         if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE or not feature.is_sparse():
             continue
-        row = scipy.sparse.csr_matrix(feature.features)
-        row.sum_duplicates()
-        columns.append(row.indices + width)
-        values.append(row.data)
-        width += row.shape[1]
+        indices, data, row_width = _single_row(feature.features)
+        columns.append(indices + width)
+        values.append(data)
+        width += row_width
     if not columns:
         return None
     data = np.concatenate(values).astype(np.float32)
     norm = float(np.sqrt(np.dot(data, data)))
     return np.concatenate(columns), (data / norm if norm else data), width
+
+
+def _single_row(matrix: Any) -> tuple[Array, Array, int]:
+    """The columns and values of a one-row sparse matrix as its canonical CSR form has them
+    (columns ascending, duplicates summed).
+
+    A featurizer's COO row with int32 indices, columns already ascending and a plain dtype is
+    that form (CountVectorsFeaturizer's and RegexFeaturizer's are), so it is read as it is:
+    converting it cost more than the rest of the classification. Anything else is converted
+    as before.
+    """
+    if _is_canonical_row(matrix):
+        return matrix.col, matrix.data, int(matrix.shape[1])
+    row = scipy.sparse.csr_matrix(matrix)
+    row.sum_duplicates()
+    return row.indices, row.data, int(row.shape[1])
+
+
+def _is_canonical_row(matrix: Any) -> bool:
+    if not isinstance(matrix, scipy.sparse.coo_matrix) or matrix.shape[0] != 1:
+        return False
+    col = matrix.col
+    return (
+        matrix.row.dtype is _INT32
+        and col.dtype is _INT32
+        and matrix.data.dtype in _PLAIN_DTYPES
+        and matrix.row.size == col.size == matrix.data.size
+        and max(col.size, matrix.shape[1]) < _INT32_MAX
+        and (col.size < 2 or bool((col[1:] > col[:-1]).all()))
+    )
+
+
+_INT32 = np.dtype(np.int32)
+_INT32_MAX = int(np.iinfo(np.int32).max)
+# Value dtypes that scipy keeps as they are in a CSR conversion (its `upcast` of each is itself).
+_PLAIN_DTYPES = frozenset(np.dtype(name) for name in ("int64", "float64", "float32"))
 
 
 def softmax(scores: Array) -> Array:
@@ -101,6 +136,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._storage = model_storage
         self._resource = resource
         self._labels = labels or []
+        self._kinds: tuple[list[str], str, list[tuple[str, bool]]] | None = None
         self._weights: Array | None = None
         self._bias: Array | None = None
         if weights is not None and bias is not None:
@@ -202,8 +238,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         prefix = f"{retrieval}/"
         intents: dict[str, float] = {}
         topics: list[tuple[str, float]] = []
-        for label, p in zip(self._labels, probabilities.tolist(), strict=True):
-            if label.startswith(prefix):
+        for (label, is_topic), p in zip(self._label_kinds(prefix), probabilities.tolist(), strict=True):
+            if is_topic:
                 intents[retrieval] = intents.get(retrieval, 0.0) + p
                 topics.append((label, p))
             else:
@@ -216,6 +252,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         )
         if topics:
             self._set_topic(message, retrieval, sorted(topics, key=lambda item: item[1], reverse=True))
+
+    def _label_kinds(self, prefix: str) -> list[tuple[str, bool]]:
+        """Each label, and whether it is a topic (starts with `prefix`): worked out once."""
+        kept = self._kinds
+        if kept is None or kept[0] is not self._labels or kept[1] != prefix:
+            kept = self._kinds = (
+                self._labels,
+                prefix,
+                [(label, label.startswith(prefix)) for label in self._labels],
+            )
+        return kept[2]
 
     def _set_topic(self, message: Message, retrieval: str, topics: list[tuple[str, float]]) -> None:
         """The topic as Rasa's ResponseSelector sets it, with its probability among the topics."""
