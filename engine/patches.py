@@ -24,7 +24,7 @@ from typing import Any, Literal
 import rasa.version
 from rasa.shared.exceptions import RasaException
 
-from engine import graph_runner, nlu_speedups, rules, slot_copy, speedups, states
+from engine import debug_copies, graph_runner, nlu_speedups, rules, slot_copy, speedups, states
 
 PINNED_RASA = "3.6.21"  # requirements/engine.in; change it only after checking every entry below
 MARK = "__getonline_patch__"  # set on each installed replacement: how `in_place` and `apply` know
@@ -244,6 +244,36 @@ TOUCHED: tuple[Touch, ...] = (
         "every tracker copies each slot with copy.copy, through __reduce_ex__ and copyreg (4% of the"
         " engine's busy time); the same copy (same class, shallow copy of its dict) made directly.",
         build=slot_copy.adding_slot_copy,
+    ),
+    Touch(
+        "rasa.core.processor",
+        "",
+        "copy",
+        "replaced",
+        "engine/debug_copies.py",
+        "its copy.deepcopy calls only snapshot values for debug log lines, evaluated even at INFO (3% of"
+        " the engine's busy time with the other two); they copy only when debug lines are written.",
+        build=debug_copies.replacing_copy_module,
+    ),
+    Touch(
+        "rasa.core.policies.memoization",
+        "",
+        "copy",
+        "replaced",
+        "engine/debug_copies.py",
+        "its copy.deepcopy calls only snapshot values for debug log lines, evaluated even at INFO (3% of"
+        " the engine's busy time with the other two); they copy only when debug lines are written.",
+        build=debug_copies.replacing_copy_module,
+    ),
+    Touch(
+        "rasa.core.actions.forms",
+        "",
+        "copy",
+        "replaced",
+        "engine/debug_copies.py",
+        "its copy.deepcopy calls only snapshot values for debug log lines, evaluated even at INFO (3% of"
+        " the engine's busy time with the other two); they copy only when debug lines are written.",
+        build=debug_copies.replacing_copy_module,
     ),
     Touch(
         "rasa.engine.runner.dask",

@@ -173,18 +173,18 @@ _KEPT_PARSE = ("intent", "entities", "text", "message_id", "metadata")
 _KEPT_SELECTION = ("intent_response_key", "utter_action", "confidence")
 
 
+def _selection(found: Any) -> Any:
+    if not isinstance(found, dict):
+        return found
+    response = found.get("response") or {}
+    return {"response": {key: response[key] for key in _KEPT_SELECTION if key in response}}
+
+
 def _lighter_parse(parse: dict[str, Any]) -> dict[str, Any]:
     lighter = {key: parse[key] for key in _KEPT_PARSE if key in parse}
     selector = parse.get("response_selector")
     if isinstance(selector, dict):
-        lighter["response_selector"] = {
-            name: (
-                {"response": {k: v for k, v in (found.get("response") or {}).items() if k in _KEPT_SELECTION}}
-                if isinstance(found, dict)
-                else found
-            )
-            for name, found in selector.items()
-        }
+        lighter["response_selector"] = {name: _selection(found) for name, found in selector.items()}
     return lighter
 
 

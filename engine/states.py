@@ -71,7 +71,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-MAX_CONVERSATIONS = 300
+MAX_CONVERSATIONS = 100
 
 # Event types whose replay changes only the replay tracker's own attributes (or, for the last
 # two, the latest user message's featurisation and entities, which Rasa applies before the next

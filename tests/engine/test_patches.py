@@ -28,7 +28,7 @@ class ApplyTest(unittest.TestCase):
         self.assertIn(f"rasa[spacy]=={patches.PINNED_RASA}", requirements)
 
     def test_every_replacement_is_in_place_after_apply(self) -> None:
-        self.assertEqual(len(patches.installed()), 15)
+        self.assertEqual(len(patches.installed()), 18)
         self.assertFalse(any(patches.in_place().values()), "Rasa as shipped has none of them")
         patches.apply()
         self.assertEqual(patches.in_place(), {touch.symbol: True for touch in patches.installed()})
