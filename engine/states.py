@@ -217,6 +217,10 @@ class _States:
     replay: DialogueStateTracker  # the applied events replayed into a fresh tracker
     states: list[State] = field(default_factory=list)
     taken: list[_Taken] = field(default_factory=list)
+    # The state after the last event (none for a hidden rule turn), and for how many applied
+    # events it was taken: a policy often asks twice with nothing new in between.
+    last: list[State] = field(default_factory=list)
+    last_for: int = -1
 
 
 def _take(
@@ -278,21 +282,23 @@ def _resume(kept: _States | None, applied: list[Event], tracker: DialogueStateTr
     return _States(kept.domain, kept.rule_only_data, applied[:common], replay, states, taken)
 
 
-_RULE_ONLY_KEYS: dict[int, tuple[Any, Any, str]] = {}
+_RULE_ONLY_KEYS: dict[int, tuple[Any, str]] = {}
 
 
 def _rule_only_key(rule_only_data: dict[str, Any] | None) -> str:
     """The policies ask with their own rule-only slots and forms: each kind is kept apart.
 
     A policy passes the same dict every time, so its text is kept by the dict's identity (with
-    the dict, so that the identity is not reused, and a copy, in case it is changed)."""
+    the dict, so that the identity is not reused). Were the dict changed in place, the text would
+    be stale, but the states kept are also checked against a copy of the dict they were taken
+    with (`states_for_tracker_history`), so they would be taken afresh."""
     known = _RULE_ONLY_KEYS.get(id(rule_only_data))
-    if known is not None and known[0] is rule_only_data and known[1] == rule_only_data:
-        return known[2]
+    if known is not None and known[0] is rule_only_data:
+        return known[1]
     text = json.dumps(rule_only_data, sort_keys=True, default=str)
     if len(_RULE_ONLY_KEYS) > 64:
         _RULE_ONLY_KEYS.clear()
-    _RULE_ONLY_KEYS[id(rule_only_data)] = (rule_only_data, copy.deepcopy(rule_only_data), text)
+    _RULE_ONLY_KEYS[id(rule_only_data)] = (rule_only_data, text)
     return text
 
 
@@ -330,13 +336,15 @@ def states_for_tracker_history(
         kept.replay.update(event)
         kept.applied.append(event)
     _STATES.put(key, kept)
-    # The state after the last event: taken every time, never kept (the next event changes it).
-    states = list(kept.states)
-    _take(
-        self, kept.replay, False, states, last_ml, hidden, omit_unset_slots, ignore_rule_only_turns,
-        rule_only_data,
-    )  # fmt: skip
-    return _copied(states)
+    # The state after the last event: kept only until the next event, which changes it.
+    if kept.last_for != len(kept.applied):
+        states = list(kept.states)
+        _take(
+            self, kept.replay, False, states, last_ml, hidden, omit_unset_slots, ignore_rule_only_turns,
+            rule_only_data,
+        )  # fmt: skip
+        kept.last, kept.last_for = states[len(kept.states) :], len(kept.applied)
+    return _copied(kept.states + kept.last)
 
 
 _ORIGINAL_STATES: Callable[..., list[State]] = Domain.states_for_tracker_history
