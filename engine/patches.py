@@ -167,55 +167,37 @@ TOUCHED: tuple[Touch, ...] = (
         " there. Rasa's own method still answers conversations with events it does not carry on.",
         build=states.replacing_states_for_tracker_history,
     ),
-    Touch(
-        "rasa.shared.core.trackers",
-        "DialogueStateTracker",
-        "_undo_till_previous_loop_execution",
-        "called",
-        "engine/states.py",
-        "the applied-events fold calls Rasa's own steps, as Rasa's loop does.",
+    *(
+        Touch(
+            "rasa.shared.core.trackers",
+            "DialogueStateTracker",
+            name,
+            "called",
+            "engine/states.py",
+            "the applied-events fold calls Rasa's own steps, as Rasa's loop does.",
+        )
+        for name in (
+            "_undo_till_previous_loop_execution",
+            "_first_loop_execution_or_unhappy_path",
+            "_undo_till_previous",
+        )
     ),
-    Touch(
-        "rasa.shared.core.trackers",
-        "DialogueStateTracker",
-        "_first_loop_execution_or_unhappy_path",
-        "called",
-        "engine/states.py",
-        "as above.",
+    *(
+        Touch(
+            "rasa.shared.core.domain",
+            "Domain",
+            name,
+            "called",
+            "engine/states.py",
+            "taking a state calls Rasa's own steps, as Rasa's loop does.",
+        )
+        for name in (
+            "_get_prev_action_sub_state",
+            "_remove_rule_only_features",
+            "_substitute_rule_only_user_input",
+            "_clean_state",
+        )
     ),
-    Touch(
-        "rasa.shared.core.trackers",
-        "DialogueStateTracker",
-        "_undo_till_previous",
-        "called",
-        "engine/states.py",
-        "as above.",
-    ),
-    Touch(
-        "rasa.shared.core.domain",
-        "Domain",
-        "_get_prev_action_sub_state",
-        "called",
-        "engine/states.py",
-        "taking a state calls Rasa's own steps (this and the next three), as Rasa's loop does.",
-    ),
-    Touch(
-        "rasa.shared.core.domain",
-        "Domain",
-        "_remove_rule_only_features",
-        "called",
-        "engine/states.py",
-        "as above.",
-    ),
-    Touch(
-        "rasa.shared.core.domain",
-        "Domain",
-        "_substitute_rule_only_user_input",
-        "called",
-        "engine/states.py",
-        "as above.",
-    ),
-    Touch("rasa.shared.core.domain", "Domain", "_clean_state", "called", "engine/states.py", "as above."),
     Touch(
         "rasa.core.policies.rule_policy",
         "RulePolicy",
@@ -245,35 +227,19 @@ TOUCHED: tuple[Touch, ...] = (
         " engine's busy time); the same copy (same class, shallow copy of its dict) made directly.",
         build=slot_copy.adding_slot_copy,
     ),
-    Touch(
-        "rasa.core.processor",
-        "",
-        "copy",
-        "replaced",
-        "engine/debug_copies.py",
-        "its copy.deepcopy calls only snapshot values for debug log lines, evaluated even at INFO (3% of"
-        " the engine's busy time with the other two); they copy only when debug lines are written.",
-        build=debug_copies.replacing_copy_module,
-    ),
-    Touch(
-        "rasa.core.policies.memoization",
-        "",
-        "copy",
-        "replaced",
-        "engine/debug_copies.py",
-        "its copy.deepcopy calls only snapshot values for debug log lines, evaluated even at INFO (3% of"
-        " the engine's busy time with the other two); they copy only when debug lines are written.",
-        build=debug_copies.replacing_copy_module,
-    ),
-    Touch(
-        "rasa.core.actions.forms",
-        "",
-        "copy",
-        "replaced",
-        "engine/debug_copies.py",
-        "its copy.deepcopy calls only snapshot values for debug log lines, evaluated even at INFO (3% of"
-        " the engine's busy time with the other two); they copy only when debug lines are written.",
-        build=debug_copies.replacing_copy_module,
+    *(
+        Touch(
+            module,
+            "",
+            "copy",
+            "replaced",
+            "engine/debug_copies.py",
+            "its copy.deepcopy calls only snapshot values for debug log lines, evaluated even at INFO (3%"
+            " of the engine's busy time, the three modules together); they copy only when debug lines"
+            " are written.",
+            build=debug_copies.replacing_copy_module,
+        )
+        for module in debug_copies.MODULES
     ),
     Touch(
         "rasa.engine.runner.dask",

@@ -49,26 +49,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.shared.core import constants
+from rasa.shared.core import events as rasa_events
 from rasa.shared.core.domain import Domain, State
-from rasa.shared.core.events import (
-    ActionExecuted,
-    ActionExecutionRejected,
-    ActiveLoop,
-    AgentUttered,
-    AllSlotsReset,
-    BotUttered,
-    ConversationPaused,
-    ConversationResumed,
-    DefinePrevUserUtteredFeaturization,
-    EntitiesAdded,
-    Event,
-    FollowupAction,
-    LoopInterrupted,
-    ReminderCancelled,
-    ReminderScheduled,
-    SlotSet,
-    UserUttered,
-)
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 MAX_CONVERSATIONS = 100
@@ -78,22 +61,22 @@ MAX_CONVERSATIONS = 100
 # action, so no state kept was taken from the message before it). Others are left to Rasa.
 CARRIED_ON = frozenset(
     {
-        ActionExecuted,
-        ActionExecutionRejected,
-        ActiveLoop,
-        AgentUttered,
-        AllSlotsReset,
-        BotUttered,
-        ConversationPaused,
-        ConversationResumed,
-        FollowupAction,
-        LoopInterrupted,
-        ReminderCancelled,
-        ReminderScheduled,
-        SlotSet,
-        UserUttered,
-        DefinePrevUserUtteredFeaturization,
-        EntitiesAdded,
+        rasa_events.ActionExecuted,
+        rasa_events.ActionExecutionRejected,
+        rasa_events.ActiveLoop,
+        rasa_events.AgentUttered,
+        rasa_events.AllSlotsReset,
+        rasa_events.BotUttered,
+        rasa_events.ConversationPaused,
+        rasa_events.ConversationResumed,
+        rasa_events.FollowupAction,
+        rasa_events.LoopInterrupted,
+        rasa_events.ReminderCancelled,
+        rasa_events.ReminderScheduled,
+        rasa_events.SlotSet,
+        rasa_events.UserUttered,
+        rasa_events.DefinePrevUserUtteredFeaturization,
+        rasa_events.EntitiesAdded,
     }
 )
 
@@ -156,14 +139,12 @@ def _fold(
     tracker: DialogueStateTracker, events: Iterable[Event], loop_names: frozenset[str], applied: list[Event]
 ) -> None:
     """The loop of Rasa 3.6's `DialogueStateTracker.applied_events`, going on from `applied`."""
-    from rasa.shared.core.events import ActionReverted, Restarted, SessionStarted, UserUtteranceReverted
-
     for event in events:
-        if isinstance(event, (Restarted, SessionStarted)):
+        if isinstance(event, (rasa_events.Restarted, rasa_events.SessionStarted)):
             applied.clear()
-        elif isinstance(event, ActionReverted):
+        elif isinstance(event, rasa_events.ActionReverted):
             tracker._undo_till_previous(ActionExecuted, applied)
-        elif isinstance(event, UserUtteranceReverted):
+        elif isinstance(event, rasa_events.UserUtteranceReverted):
             tracker._undo_till_previous(UserUttered, applied)
             tracker._undo_till_previous(ActionExecuted, applied)
         elif (

@@ -1,4 +1,4 @@
-"""10,000 generated messages through the gateway and the real engine: no 5xx, every reply fits.
+"""5,000 generated messages through the gateway and the real engine: no 5xx, every reply fits.
 
 Unicode from many scripts, emoji, right-to-left text and bidi controls, control characters,
 10,000-character messages, SQL and HTML injection, empty messages and forged commands
@@ -20,10 +20,10 @@ from bot.channels.sms.render import MAX_SEGMENTS, segments
 from tests.e2e.conftest import E2E_TWILIO_TOKEN
 from tests.e2e.fuzz_messages import messages
 
-TOTAL = 10_000
+TOTAL = 5_000  # every kind of message below hundreds of times; 10,000 took 3 minutes of make test
 SMS_SHARE = 0.3
 CONCURRENCY = 12
-SENDERS = 2_000  # about five messages each: odd conversations, not only odd first messages
+SENDERS = 1_000  # about five messages each: odd conversations, not only odd first messages
 WEB_REPLY_CHARS = 2000  # the web chat shows this comfortably; the longest full answers are ~1,000
 SMS_PATH = "/webhooks/sms/twilio"
 
@@ -85,6 +85,6 @@ async def _send_all(gateway_url: str) -> list[str]:
     return problems
 
 
-def test_ten_thousand_hostile_messages(gateway_url: str) -> None:
+def test_five_thousand_hostile_messages(gateway_url: str) -> None:
     problems = asyncio.run(_send_all(gateway_url))
     assert not problems, problems[:5]
